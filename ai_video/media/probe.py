@@ -1,0 +1,145 @@
+"""ffprobe a source into :class:`MediaInfo`, rejecting unusable input with a clear reason."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ai_video.config import MediaConfig
+from ai_video.errors import FFmpegError, InputError
+from ai_video.media.ffmpeg import local_input, run_ffmpeg
+from ai_video.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
+
+_STILL_IMAGE_CODECS = {"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpegls"}
+
+
+def probe(path: Path, cfg: MediaConfig) -> MediaInfo:
+    """Read container and stream facts of a local media file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: file is empty (0 bytes)")
+    args = [
+        "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+        *local_input(path),
+    ]
+    try:
+        result = run_ffmpeg(cfg.ffprobe_bin, args, timeout_s=cfg.probe_timeout_s)
+    except FFmpegError as exc:
+        if exc.returncode == 127:
+            raise
+        reason = exc.stderr_tail.strip().splitlines()[-1] if exc.stderr_tail.strip() else ""
+        raise InputError(f"{path}: not a readable media file ({_short(reason)})") from None
+    data: dict[str, Any] = orjson.loads(result.stdout or b"{}")
+    return _media_info(path, size, data)
+
+
+def _media_info(path: Path, size: int, data: dict[str, Any]) -> MediaInfo:
+    fmt = data.get("format") or {}
+    streams = data.get("streams") or []
+    if not fmt and not streams:
+        raise InputError(f"{path}: not a readable media file (ffprobe found no streams)")
+    video = _video_stream(streams)
+    audio = _audio_stream(streams)
+    duration = _float(fmt.get("duration"))
+    if not math.isfinite(duration) or duration <= 0:
+        durations = [_float(s.get("duration")) for s in streams]
+        finite = [d for d in durations if math.isfinite(d) and d > 0]
+        duration = max(finite) if finite else 0.0
+    if video is None and audio is None:
+        raise InputError(f"{path}: no audio or video stream found")
+    return MediaInfo(
+        path=path,
+        container=str(fmt.get("format_name", "")),
+        duration_s=duration,
+        size_bytes=size,
+        video=video,
+        audio=audio,
+    )
+
+
+def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
+    for s in streams:
+        if s.get("codec_type") != "video":
+            continue
+        disposition = s.get("disposition") or {}
+        if disposition.get("attached_pic") or s.get("codec_name") in _STILL_IMAGE_CODECS:
+            continue
+        avg = _rate(s.get("avg_frame_rate"))
+        real = _rate(s.get("r_frame_rate"))
+        fps = avg if math.isfinite(avg) and avg > 0 else real
+        if not math.isfinite(fps) or fps <= 0 or fps > 1000:
+            fps = 25.0
+        vfr = math.isfinite(avg) and math.isfinite(real) and avg > 0 and abs(avg - real) > 0.01
+        return VideoStreamInfo(
+            codec=str(s.get("codec_name", "unknown")),
+            width=int(s.get("width") or 0),
+            height=int(s.get("height") or 0),
+            fps=fps,
+            pix_fmt=str(s.get("pix_fmt", "")),
+            rotation_deg=_rotation(s),
+            variable_frame_rate=vfr,
+        )
+    return None
+
+
+def _audio_stream(streams: list[dict[str, Any]]) -> AudioStreamInfo | None:
+    for s in streams:
+        if s.get("codec_type") == "audio":
+            return AudioStreamInfo(
+                codec=str(s.get("codec_name", "unknown")),
+                sample_rate_hz=int(s.get("sample_rate") or 0),
+                channels=int(s.get("channels") or 0),
+            )
+    return None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    tags = stream.get("tags") or {}
+    if "rotate" in tags:
+        return int(float(tags["rotate"])) % 360
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            return int(-float(side["rotation"])) % 360
+    return 0
+
+
+def _rate(value: Any) -> float:
+    if not value or value == "0/0":
+        return math.nan
+    num, _, den = str(value).partition("/")
+    try:
+        return float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return math.nan
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def require_video(info: MediaInfo) -> None:
+    """Raise :class:`InputError` unless the source has a decodable picture."""
+    if info.video is None or info.video.width <= 0 or info.video.height <= 0:
+        raise InputError(f"{info.path}: has no video stream (audio-only input cannot be clipped)")
+
+
+def require_audio(info: MediaInfo) -> None:
+    """Raise :class:`InputError` unless the source has sound to transcribe."""
+    if info.audio is None:
+        raise InputError(f"{info.path}: has no audio track (clips are cut on speech)")

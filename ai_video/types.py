@@ -1,0 +1,441 @@
+"""Shared vocabulary: small frozen records passed between stages.
+
+Time is always seconds as ``float``; the one conversion between frame indices and seconds
+lives in :func:`frame_to_s` / :func:`s_to_frame`. Tables (per-frame features, candidate
+scores, metrics) are Arrow/Polars frames; these records are the small values around them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+UInt8Array = npt.NDArray[np.uint8]
+
+
+def frame_to_s(index: int, fps: float) -> float:
+    """Start time in seconds of frame ``index`` on a constant-rate timeline."""
+    return index / fps
+
+
+def s_to_frame(t_s: float, fps: float) -> int:
+    """Index of the frame shown at time ``t_s`` on a constant-rate timeline."""
+    return int(math.floor(t_s * fps + 1e-6))
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpan:
+    """A half-open interval ``[start_s, end_s)`` in seconds."""
+
+    start_s: float
+    end_s: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)):
+            raise ValueError(f"TimeSpan bounds must be finite, got {self}")
+        if self.end_s < self.start_s:
+            raise ValueError(f"TimeSpan ends before it starts: {self.start_s} > {self.end_s}")
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the span in seconds."""
+        return self.end_s - self.start_s
+
+    def contains(self, t_s: float) -> bool:
+        """Whether ``t_s`` lies in the span."""
+        return self.start_s <= t_s < self.end_s
+
+    def overlaps(self, other: TimeSpan) -> bool:
+        """Whether the two spans share any time."""
+        return self.start_s < other.end_s and other.start_s < self.end_s
+
+    def shifted(self, offset_s: float) -> TimeSpan:
+        """The same span moved by ``offset_s`` seconds."""
+        return TimeSpan(self.start_s + offset_s, self.end_s + offset_s)
+
+
+# --------------------------------------------------------------------------- media
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStreamInfo:
+    """The first video stream of a source, as ffprobe reports it."""
+
+    codec: str
+    width: int
+    height: int
+    fps: float
+    pix_fmt: str
+    rotation_deg: int = 0
+    variable_frame_rate: bool = False
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as displayed, after applying the rotation tag."""
+        if self.rotation_deg % 180 == 90:
+            return self.height, self.width
+        return self.width, self.height
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamInfo:
+    """The first audio stream of a source, as ffprobe reports it."""
+
+    codec: str
+    sample_rate_hz: int
+    channels: int
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What ffprobe knows about a source file."""
+
+    path: Path
+    container: str
+    duration_s: float
+    size_bytes: int
+    video: VideoStreamInfo | None
+    audio: AudioStreamInfo | None
+
+
+# --------------------------------------------------------------------------- speech
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word with its time and confidence."""
+
+    text: str
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One recognised segment (roughly a sentence or phrase) with its words."""
+
+    text: str
+    start_s: float
+    end_s: float
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """Everything said in a source, with word timings."""
+
+    language: str
+    segments: tuple[Segment, ...]
+    model: str
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        """All words in time order."""
+        return tuple(w for s in self.segments for w in s.words)
+
+    @property
+    def text(self) -> str:
+        """The full text, words joined by single spaces."""
+        return " ".join(w.text.strip() for w in self.words).strip()
+
+    def words_in(self, span: TimeSpan) -> tuple[Word, ...]:
+        """Words whose midpoint lies inside ``span``."""
+        return tuple(w for w in self.words if span.contains((w.start_s + w.end_s) / 2))
+
+
+@dataclass(frozen=True)
+class SpeechActivity:
+    """Loudness and voice activity over time, on a fixed hop."""
+
+    hop_s: float
+    loudness_db: FloatArray
+    """RMS level per hop in dBFS (silence is about -90)."""
+    voiced: npt.NDArray[np.bool_]
+    """Whether each hop lies inside detected speech."""
+    speech_spans: tuple[TimeSpan, ...]
+    """Speech regions from the voice-activity detector."""
+
+    def times_s(self) -> FloatArray:
+        """Start time of each hop."""
+        return np.arange(len(self.loudness_db), dtype=np.float64) * self.hop_s
+
+
+# --------------------------------------------------------------------------- vision
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    """A continuous camera shot, from one cut to the next."""
+
+    index: int
+    span: TimeSpan
+    start_frame: int
+    end_frame: int
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned rectangle in source pixels."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """Centre point ``(cx, cy)``."""
+        return self.x + self.w / 2, self.y + self.h / 2
+
+    def contains_point(self, px: float, py: float) -> bool:
+        """Whether the point lies inside the rectangle (edges included)."""
+        return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
+
+
+@dataclass(frozen=True)
+class FaceTrack:
+    """The main face per analysed frame, in source pixels.
+
+    Row ``i`` is the frame at ``times_s[i]``; ``boxes[i]`` is ``(x, y, w, h)`` of the main
+    face or NaN when none was found; ``counts[i]`` is how many faces were detected.
+    """
+
+    times_s: FloatArray
+    boxes: FloatArray
+    scores: FloatArray
+    counts: npt.NDArray[np.int32]
+    detector: str
+
+    def presence(self, span: TimeSpan) -> float:
+        """Fraction of analysed frames inside ``span`` that show a face."""
+        mask = (self.times_s >= span.start_s) & (self.times_s < span.end_s)
+        if not mask.any():
+            return 0.0
+        return float(np.mean(~np.isnan(self.boxes[mask, 0])))
+
+
+@dataclass(frozen=True)
+class VisualAnalysis:
+    """Facts from the one shared analysis decode."""
+
+    fps: float
+    frame_count: int
+    shots: tuple[Shot, ...]
+    faces: FaceTrack
+    motion: FloatArray
+    """Mean absolute luma change per analysed frame (0-255 scale)."""
+
+
+# --------------------------------------------------------------------------- curation
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A run of words that ends with terminal punctuation (or the end of speech)."""
+
+    index: int
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        """The sentence's text."""
+        return " ".join(w.text.strip() for w in self.words).strip()
+
+    @property
+    def span(self) -> TimeSpan:
+        """From the first word's start to the last word's end."""
+        return TimeSpan(self.words[0].start_s, self.words[-1].end_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A possible clip: whole sentences, cut in the silences around them."""
+
+    span: TimeSpan
+    first_sentence: int
+    last_sentence: int
+    text: str
+    hook_text: str
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    """A candidate's score with the weighted features that produced it."""
+
+    total: float
+    features: dict[str, float]
+    """Raw feature values in 0..1, by name."""
+    contributions: dict[str, float]
+    """Weight times value, by name; they sum to ``total``."""
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    """A candidate and its score."""
+
+    candidate: Candidate
+    score: ClipScore
+
+
+# --------------------------------------------------------------------------- editing
+
+
+@dataclass(frozen=True, slots=True)
+class CropKeyframe:
+    """The crop rectangle (source pixels) in force from ``t_s`` (clip time) on."""
+
+    t_s: float
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
+class CropPath:
+    """Piecewise-constant crop rectangles over a clip; first keyframe at ``t_s == 0``."""
+
+    keyframes: tuple[CropKeyframe, ...]
+
+    def at(self, t_s: float) -> CropKeyframe:
+        """The rectangle in force at clip time ``t_s``."""
+        current = self.keyframes[0]
+        for kf in self.keyframes:
+            if kf.t_s <= t_s + 1e-9:
+                current = kf
+            else:
+                break
+        return current
+
+    def as_lists(self) -> list[list[float]]:
+        """``[[t_s, x, y, w, h], ...]`` for the manifest."""
+        return [[round(k.t_s, 3), k.x, k.y, k.w, k.h] for k in self.keyframes]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionWord:
+    """A word shown in the captions, in clip time."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionLine:
+    """A group of 2-4 words shown together, in clip time."""
+
+    words: tuple[CaptionWord, ...]
+
+    @property
+    def start_s(self) -> float:
+        """When the line appears."""
+        return self.words[0].start_s
+
+    @property
+    def end_s(self) -> float:
+        """When the line's last word ends."""
+        return self.words[-1].end_s
+
+    @property
+    def text(self) -> str:
+        """The line's text."""
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True)
+class CaptionTrack:
+    """All caption lines of one clip, in clip time, with the style to burn them in."""
+
+    lines: tuple[CaptionLine, ...]
+    style_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """A picture-in-picture or full-frame b-roll overlay, in clip time."""
+
+    source: Path
+    span: TimeSpan
+    source_offset_s: float = 0.0
+    full_frame: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OutputPreset:
+    """What a rendered clip must look like."""
+
+    name: str
+    width_px: int
+    height_px: int
+    fps: float
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderProfile:
+    """The video encoder chosen for this machine, with its arguments and the reason."""
+
+    name: str
+    """ffmpeg encoder name, e.g. ``libx264`` or ``h264_nvenc``."""
+    args: tuple[str, ...]
+    """Encoder arguments placed after ``-c:v NAME``."""
+    reason: str
+    hardware: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AudioPlan:
+    """Audio operations applied in the render."""
+
+    loudness_target_lufs: float
+    true_peak_db: float
+    bitrate_kbps: int
+    sample_rate_hz: int
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """The one contract between deciding and rendering: everything one clip needs."""
+
+    source: Path
+    span: TimeSpan
+    preset: OutputPreset
+    crop: CropPath
+    captions: CaptionTrack
+    audio: AudioPlan
+    overlays: tuple[Overlay, ...] = ()
+    has_audio: bool = True
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """A rendered file and what it cost."""
+
+    path: Path
+    wall_s: float
+    command: tuple[str, ...]
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """One finished clip as reported in the manifest."""
+
+    index: int
+    plan: EditPlan
+    score: ClipScore
+    text: str
+    video: Path
+    srt: Path
+    vtt: Path
+    ass: Path
+    thumbnail: Path
+    render_wall_s: float
+    extra: dict[str, float] = field(default_factory=dict)
+
