@@ -143,3 +143,25 @@ def require_audio(info: MediaInfo) -> None:
     """Raise :class:`InputError` unless the source has sound to transcribe."""
     if info.audio is None:
         raise InputError(f"{info.path}: has no audio track (clips are cut on speech)")
+
+
+def require_complete(info: MediaInfo, cfg: MediaConfig) -> None:
+    """Raise :class:`InputError` if nothing can be decoded near the end the header promises.
+
+    Catches files cut short after a front-loaded header (``+faststart`` mp4), which probe
+    fine but hold no data past the cut. Costs one decode of the last second.
+    """
+    args = ["-v", "error", "-sseof", "-1", *local_input(info.path), "-map", "0",
+            "-f", "framecrc", "-"]
+    try:
+        result = run_ffmpeg(cfg.ffmpeg_bin, args, timeout_s=cfg.probe_timeout_s)
+    except FFmpegError as exc:
+        if exc.returncode == 127:
+            raise
+        raise InputError(f"{info.path}: damaged media file ({_short(exc.stderr_tail)})") from None
+    frames = [ln for ln in result.stdout.splitlines() if ln and not ln.startswith(b"#")]
+    if not frames:
+        raise InputError(
+            f"{info.path}: file is truncated: no decodable data near its end "
+            f"(the header says {info.duration_s:.1f} s)"
+        )

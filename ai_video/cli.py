@@ -1,0 +1,244 @@
+"""The ``ai-video`` command line: parse input, call pipeline/, print results or one-line errors.
+
+Exit codes: 0 success, 2 bad input (the message names the file and the problem), 1 internal
+error. Only this module (and serve/) turns exceptions into exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ai_video.config import PlatformName, Settings, load_settings
+from ai_video.errors import AiVideoError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Long videos in, ranked captioned vertical clips out; scripts in, narrated shorts out.",
+)
+err_console = Console(stderr=True)
+out_console = Console()
+log = logging.getLogger("ai_video.cli")
+T = TypeVar("T")
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="YAML settings file (see docs/usage.md).")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger()
+    root.handlers.clear()
+    if err_console.is_terminal:
+        handler: logging.Handler = RichHandler(console=err_console, show_path=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s")
+        )
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("ai_video").setLevel(level)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run a command body, turning typed errors into a one-line message and exit code."""
+    try:
+        return fn()
+    except AiVideoError as exc:
+        raise _fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted", 130) from None
+    except Exception as exc:  # an internal error: one line, details at debug level
+        log.debug("internal error", exc_info=True)
+        raise _fail(f"internal error: {type(exc).__name__}: {exc}", 1) from None
+
+
+@contextmanager
+def stage_progress(title: str) -> Iterator[Callable[[str, float], None]]:
+    """A progress callback: a rich bar per stage on a terminal, log lines otherwise."""
+    if not err_console.is_terminal:
+
+        def log_progress(stage: str, fraction: float) -> None:
+            if fraction >= 1.0 or fraction == 0.0:
+                log.info("stage=%s progress=%.2f", stage, fraction)
+
+        yield log_progress
+        return
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+        bar.console.print(f"[bold]{title}[/]")
+
+        def show(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=fraction)
+
+        yield show
+
+
+def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
+    return load_settings(config).with_overrides(overrides)
+
+
+@app.command()
+def clip(
+    source: Annotated[str, typer.Argument(help="Video file or http(s) URL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    platform: Annotated[PlatformName | None, typer.Option(help="Output preset.")] = None,
+    max_clips: Annotated[int | None, typer.Option("--max-clips", min=1)] = None,
+    min_s: Annotated[float | None, typer.Option("--min-s", help="Shortest clip (s).")] = None,
+    max_s: Annotated[float | None, typer.Option("--max-s", help="Longest clip (s).")] = None,
+    prompt: Annotated[str | None, typer.Option(help="What the clips should be about.")] = None,
+    asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Cut a long video into ranked, captioned, reframed short clips."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.pipeline.requests import ClipRequest
+        from ai_video.pipeline.runtime import run_clip
+
+        settings = _settings(
+            config,
+            {
+                "platform": platform,
+                "curate.max_clips": max_clips,
+                "curate.min_s": min_s,
+                "curate.max_s": max_s,
+                "curate.prompt": prompt,
+                "asr.model": asr_model,
+                "cache.enabled": False if no_cache else None,
+                "ray.enabled": False if no_ray else None,
+            },
+        )
+        request = ClipRequest(source=source, out_dir=out)
+        with stage_progress(f"clipping {source}") as progress:
+            result = run_clip(request, settings, progress)
+        _print_clips(result)
+
+    guarded(body)
+
+
+def _print_clips(result: Any) -> None:
+    table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
+    for col in ("#", "file", "start", "end", "score", "text"):
+        table.add_column(col, overflow="fold")
+    for c in result.clips:
+        text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
+        table.add_row(
+            str(c.index), c.file.name, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
+        )
+    out_console.print(table)
+    out_console.print(f"manifest: {result.manifest}")
+
+
+@app.command()
+def transcribe(
+    source: Annotated[str, typer.Argument(help="Audio or video file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Transcript file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="json | srt | vtt")] = "json",
+    asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Transcribe speech with word timings (the clip job's transcription stage)."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.errors import InputError
+        from ai_video.pipeline.transcribe_job import run_transcribe_job, write_transcript
+
+        if fmt not in ("json", "srt", "vtt"):
+            raise InputError(f"--format must be json, srt or vtt (got {fmt!r})")
+        settings = _settings(config, {"asr.model": asr_model})
+        transcript = run_transcribe_job(source, settings)
+        write_transcript(transcript, out, fmt)
+        out_console.print(f"{len(transcript.words)} words -> {out}")
+
+    guarded(body)
+
+
+@app.command()
+def doctor(config: ConfigOpt = None) -> None:
+    """Check ffmpeg, encoders, models, CPU/GPU and Ray before a long run."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.pipeline.doctor import run_checks
+
+        checks = run_checks(_settings(config, {}))
+        table = Table(title="ai-video doctor")
+        for col in ("check", "status", "detail", "fix"):
+            table.add_column(col, overflow="fold")
+        for c in checks:
+            status = (
+                "[green]ok[/]"
+                if c.ok
+                else ("[yellow]optional[/]" if not c.required else "[red]missing[/]")
+            )
+            table.add_row(c.name, status, c.detail, "" if c.ok else c.fix)
+        out_console.print(table)
+        if any(c.required and not c.ok for c in checks):
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o")] = Path("out/demo"),
+    no_ray: Annotated[bool, typer.Option("--no-ray")] = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Clip the bundled sample (shared test media, or a generated narrated sample)."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.pipeline.requests import ClipRequest
+        from ai_video.pipeline.runtime import run_clip
+        from ai_video.pipeline.sample import demo_source
+
+        settings = _settings(None, {"ray.enabled": False if no_ray else None})
+        source = demo_source(out.parent / "demo-sample", settings)
+        with stage_progress(f"demo: clipping {source}") as progress:
+            result = run_clip(ClipRequest(source=str(source), out_dir=out), settings, progress)
+        _print_clips(result)
+        out_console.print(f"[bold green]clips are in {out.resolve()}[/]")
+
+    guarded(body)
+
+
+def main() -> None:
+    """Entry point of the ``ai-video`` script."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    app()
+
+
+if __name__ == "__main__":
+    main()

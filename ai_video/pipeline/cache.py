@@ -1,0 +1,179 @@
+"""Content-addressed stage cache: atomic entries, size-capped LRU eviction, hit/miss counters.
+
+An entry's key is the xxh3-128 of the orjson-canonical tuple (source fingerprint, stage name,
+stage version, the config fields the stage reads, upstream keys). An entry is a directory of
+files written into a temporary sibling and renamed into place, so a crash never leaves a
+half-written entry; a rerun finds every completed stage and skips it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import xxhash
+
+log = logging.getLogger(__name__)
+
+_SAMPLE_CHUNKS = 32
+_CHUNK_BYTES = 64 * 1024
+_META = ".entry.json"
+
+
+def canonical_key(**parts: Any) -> str:
+    """xxh3-128 hex digest of the parts serialised canonically (sorted keys, orjson)."""
+    blob = orjson.dumps(
+        parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY, default=_jsonable
+    )
+    return xxhash.xxh3_128_hexdigest(blob)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot put {type(value).__name__} in a cache key")
+
+
+def source_fingerprint(path: Path) -> str:
+    """Fast content fingerprint of a media file: size plus evenly spaced 64 KiB samples.
+
+    Reading 32 samples costs a few milliseconds for any file size; two files that differ
+    only between samples collide, which for encoded media (no long identical runs at the
+    same offsets with different content) does not happen in practice.
+    """
+    size = path.stat().st_size
+    h = xxhash.xxh3_128()
+    h.update(size.to_bytes(8, "little"))
+    with path.open("rb") as fh:
+        if size <= _SAMPLE_CHUNKS * _CHUNK_BYTES:
+            h.update(fh.read())
+        else:
+            step = (size - _CHUNK_BYTES) // (_SAMPLE_CHUNKS - 1)
+            for i in range(_SAMPLE_CHUNKS):
+                fh.seek(i * step)
+                h.update(fh.read(_CHUNK_BYTES))
+    return h.hexdigest()
+
+
+@dataclass
+class CacheStats:
+    """Hit and miss counts per stage."""
+
+    hits: Counter[str] = field(default_factory=Counter)
+    misses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total_hits(self) -> int:
+        """Hits over all stages."""
+        return sum(self.hits.values())
+
+    @property
+    def total_misses(self) -> int:
+        """Misses over all stages."""
+        return sum(self.misses.values())
+
+
+class StageCache:
+    """A directory of content-addressed stage outputs."""
+
+    def __init__(self, root: Path, max_bytes: int, enabled: bool = True) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.enabled = enabled
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+
+    def entry_dir(self, key: str) -> Path:
+        """Where the entry for ``key`` lives (it may not exist)."""
+        return self.root / key[:2] / key
+
+    def lookup(self, stage: str, key: str) -> Path | None:
+        """The entry directory if complete (counted as a hit), else None (counted as a miss)."""
+        if self.enabled:
+            entry = self.entry_dir(key)
+            if (entry / _META).is_file():
+                now = time.time()
+                os.utime(entry / _META, (now, now))
+                with self._lock:
+                    self.stats.hits[stage] += 1
+                return entry
+        with self._lock:
+            self.stats.misses[stage] += 1
+        return None
+
+    def get_or_create(self, stage: str, key: str, produce: Callable[[Path], None]) -> Path:
+        """The entry for ``key``; on a miss ``produce(tmp_dir)`` writes its files first.
+
+        With the cache disabled, entries are still produced (in a scratch area under the root)
+        so callers have one code path; they are simply never looked up.
+        """
+        found = self.lookup(stage, key)
+        if found is not None:
+            return found
+        return self.store(stage, key, produce)
+
+    def store(self, stage: str, key: str, produce: Callable[[Path], None]) -> Path:
+        """Run ``produce(tmp_dir)`` and move its files into place as the entry for ``key``."""
+        final = self.entry_dir(key) if self.enabled else self.root / "scratch" / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:8]}-", dir=final.parent))
+        try:
+            produce(tmp)
+            meta = {"stage": stage, "key": key, "created": time.time()}
+            (tmp / _META).write_bytes(orjson.dumps(meta))
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if self.enabled:
+            self.evict()
+        return final
+
+    def size_bytes(self) -> int:
+        """Total bytes held by complete entries."""
+        return sum(size for _, size, _ in self._entries())
+
+    def evict(self) -> int:
+        """Remove least-recently-used entries until the cache fits ``max_bytes``; return count."""
+        entries = sorted(self._entries(), key=lambda e: e[2])
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for path, size, _ in entries:
+            if total <= self.max_bytes:
+                break
+            shutil.rmtree(path, ignore_errors=True)
+            total -= size
+            removed += 1
+            log.info("cache: evicted %s (%d bytes)", path.name, size)
+        return removed
+
+    def _entries(self) -> list[tuple[Path, int, float]]:
+        out: list[tuple[Path, int, float]] = []
+        if not self.root.is_dir():
+            return out
+        for shard in self.root.iterdir():
+            if not shard.is_dir() or len(shard.name) != 2:
+                continue
+            for entry in shard.iterdir():
+                meta = entry / _META
+                if not meta.is_file():
+                    continue
+                size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+                out.append((entry, size, meta.stat().st_mtime))
+        return out

@@ -1,0 +1,131 @@
+"""Per-stage metrics rows: written by each stage execution, gathered into Parquet per run.
+
+Each execution writes one small JSON row file (atomically) under ``RUN_DIR/metrics/rows``,
+so stages running in any process or on any node of a shared filesystem can record without
+coordination; :func:`flush_metrics` gathers them into ``RUN_DIR/metrics/stages.parquet``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import orjson
+import polars as pl
+
+ROWS_DIR = Path("metrics") / "rows"
+TABLE = Path("metrics") / "stages.parquet"
+
+SCHEMA = {
+    "run_id": pl.Utf8,
+    "video_id": pl.Utf8,
+    "stage": pl.Utf8,
+    "node": pl.Utf8,
+    "worker": pl.Utf8,
+    "start": pl.Float64,
+    "end": pl.Float64,
+    "input_bytes": pl.Int64,
+    "output_bytes": pl.Int64,
+    "cache_hit": pl.Boolean,
+    "ok": pl.Boolean,
+}
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What every stage execution needs to know besides its inputs (picklable)."""
+
+    run_id: str
+    video_id: str
+    run_dir: Path
+    cache_root: Path
+    cache_enabled: bool
+    cache_max_bytes: int
+
+
+@dataclass
+class StageRecord:
+    """One stage execution; fields are filled in while the stage runs."""
+
+    run_id: str
+    video_id: str
+    stage: str
+    node: str = field(default_factory=socket.gethostname)
+    worker: str = field(default_factory=lambda: f"{os.getpid()}:{threading.get_ident() % 10000}")
+    start: float = 0.0
+    end: float = 0.0
+    input_bytes: int = 0
+    output_bytes: int = 0
+    cache_hit: bool = False
+    ok: bool = False
+
+
+_node_label: list[str] = []
+
+
+def set_node_label(label: str) -> None:
+    """Name this process's node in metrics rows (Ray workers set their node id)."""
+    _node_label[:] = [label]
+
+
+@contextmanager
+def record_stage(ctx: StageContext, stage: str) -> Iterator[StageRecord]:
+    """Time a stage execution and write its metrics row when it ends (also on failure)."""
+    rec = StageRecord(run_id=ctx.run_id, video_id=ctx.video_id, stage=stage, start=time.time())
+    if _node_label:
+        rec.node = _node_label[0]
+    try:
+        yield rec
+        rec.ok = True
+    finally:
+        rec.end = time.time()
+        write_row(ctx.run_dir, rec)
+
+
+def write_row(run_dir: Path, rec: StageRecord) -> None:
+    """Write one metrics row atomically."""
+    rows = run_dir / ROWS_DIR
+    rows.mkdir(parents=True, exist_ok=True)
+    name = f"{rec.start:.6f}-{uuid.uuid4().hex[:8]}.json"
+    tmp = rows / f".{name}.tmp"
+    tmp.write_bytes(orjson.dumps(asdict(rec)))
+    os.replace(tmp, rows / name)
+
+
+def read_rows(run_dir: Path) -> pl.DataFrame:
+    """All metrics rows of a run (row files plus an already flushed table)."""
+    return _gather(run_dir)[0]
+
+
+def _gather(run_dir: Path) -> tuple[pl.DataFrame, list[Path]]:
+    frames: list[pl.DataFrame] = []
+    table = run_dir / TABLE
+    if table.is_file():
+        frames.append(pl.read_parquet(table))
+    files = sorted((run_dir / ROWS_DIR).glob("*.json")) if (run_dir / ROWS_DIR).is_dir() else []
+    rows = [orjson.loads(p.read_bytes()) for p in files]
+    if rows:
+        frames.append(pl.DataFrame(rows, schema=SCHEMA))
+    if not frames:
+        return pl.DataFrame(schema=SCHEMA), files
+    return pl.concat(frames, how="vertical").unique(maintain_order=True), files
+
+
+def flush_metrics(run_dir: Path) -> Path:
+    """Gather row files into ``metrics/stages.parquet`` (atomically) and remove them."""
+    table, files = _gather(run_dir)
+    out = run_dir / TABLE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(".stages.parquet.tmp")
+    table.write_parquet(tmp)
+    os.replace(tmp, out)
+    for p in files:
+        p.unlink(missing_ok=True)
+    return out
