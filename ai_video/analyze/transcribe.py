@@ -1,0 +1,174 @@
+"""Speech recognition with word timings: faster-whisper, loaded once, called per audio track."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ai_video.analyze.models import ModelRef, resolve_asr_model
+from ai_video.config import AsrConfig
+from ai_video.errors import InputError, ModelUnavailable
+from ai_video.types import Segment, Transcript, Word
+
+log = logging.getLogger(__name__)
+
+ASR_SAMPLE_RATE_HZ = 16000
+UNDETERMINED_LANGUAGE = "und"
+
+
+class Transcriber:
+    """faster-whisper loaded once; call it with 16 kHz mono float32 audio to get a Transcript."""
+
+    def __init__(self, cfg: AsrConfig) -> None:
+        """Resolve and verify the configured model, then load it on the chosen device."""
+        import ctranslate2
+        from faster_whisper import WhisperModel
+
+        self._cfg = cfg
+        self._model_ref = resolve_asr_model(cfg.model)
+        self.device = _choose_device(cfg.device, ctranslate2.get_cuda_device_count())
+        self.compute_type = cfg.gpu_compute_type if self.device == "cuda" else cfg.compute_type
+        threads = cfg.cpu_threads or _usable_cores()
+        load_from = str(self._model_ref.path) if self._model_ref.path else cfg.model
+        log.info(
+            "loading faster-whisper %s on %s (%s, %d threads)",
+            self._model_ref.label,
+            self.device,
+            self.compute_type,
+            threads,
+        )
+        try:
+            self._model = WhisperModel(
+                load_from, device=self.device, compute_type=self.compute_type, cpu_threads=threads
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ModelUnavailable(
+                f"could not load faster-whisper model {cfg.model!r} from {load_from} on "
+                f"{self.device} ({self.compute_type}): {exc}; a model name needs network access "
+                "to download once, or set asr.model to 'tiny.en' (bundled) or a local "
+                "CTranslate2 directory"
+            ) from exc
+
+    @property
+    def model_ref(self) -> ModelRef:
+        """The resolved model this transcriber runs."""
+        return self._model_ref
+
+    @property
+    def model_label(self) -> str:
+        """``faster-whisper:NAME@VERSION``, recorded in every Transcript it makes."""
+        return f"faster-whisper:{self._model_ref.label}"
+
+    def __call__(self, audio: npt.NDArray[np.floating[Any]]) -> Transcript:
+        """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript."""
+        samples = _as_mono_float32(audio)
+        if samples.size == 0:
+            return self._empty()
+        segments, info = self._model.transcribe(
+            samples,
+            language=self._cfg.language,
+            beam_size=self._cfg.beam_size,
+            word_timestamps=True,
+            vad_filter=self._cfg.vad_filter,
+            no_speech_threshold=self._cfg.no_speech_threshold,
+        )
+        converted = _convert_segments(
+            seg for seg in segments if not _is_hallucination(seg, self._cfg)
+        )
+        return Transcript(
+            language=info.language or self._cfg.language or UNDETERMINED_LANGUAGE,
+            segments=converted,
+            model=self.model_label,
+        )
+
+    def _empty(self) -> Transcript:
+        return Transcript(
+            language=self._cfg.language or UNDETERMINED_LANGUAGE,
+            segments=(),
+            model=self.model_label,
+        )
+
+
+def _choose_device(requested: str, cuda_devices: int) -> str:
+    """``cuda`` when asked for or when ``auto`` and CTranslate2 sees a GPU, else ``cpu``."""
+    if requested == "auto":
+        return "cuda" if cuda_devices > 0 else "cpu"
+    if requested == "cuda" and cuda_devices == 0:
+        raise ModelUnavailable(
+            "asr.device is 'cuda' but CTranslate2 sees no CUDA device; set asr.device to "
+            "'auto' or 'cpu'"
+        )
+    return requested
+
+
+def _usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _as_mono_float32(audio: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
+    """The samples as a contiguous 1-D float32 array; anything else is refused."""
+    if audio.ndim != 1:
+        raise InputError(
+            f"ASR needs mono audio as a 1-D array at {ASR_SAMPLE_RATE_HZ} Hz, "
+            f"got shape {audio.shape}"
+        )
+    if not np.issubdtype(audio.dtype, np.floating):
+        raise InputError(f"ASR needs float samples in [-1, 1], got dtype {audio.dtype}")
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def _is_hallucination(seg: Any, cfg: AsrConfig) -> bool:
+    """A segment the model rates as probably silence and whose words it barely believes."""
+    if seg.no_speech_prob <= cfg.no_speech_threshold or not seg.words:
+        return False
+    mean_probability = sum(w.probability for w in seg.words) / len(seg.words)
+    return bool(mean_probability < cfg.min_suspect_word_probability)
+
+
+def _convert_segments(segments: Iterable[Any]) -> tuple[Segment, ...]:
+    """faster-whisper segments as our records; words keep their attached punctuation."""
+    converted: list[Segment] = []
+    for seg in segments:
+        words = _joined_words(seg.words or ())
+        text = seg.text.strip()
+        if not text and not words:
+            continue
+        converted.append(
+            Segment(text=text, start_s=float(seg.start), end_s=float(seg.end), words=words)
+        )
+    return tuple(converted)
+
+
+def _joined_words(raw_words: Iterable[Any]) -> tuple[Word, ...]:
+    """Words with leading space stripped; a piece without one ("-line") joins the word before.
+
+    faster-whisper starts a new word at a punctuation token, so "42-line" arrives as " 42" and
+    "-line"; joining them keeps captions and sentence text as the segment text spells them.
+    """
+    words: list[Word] = []
+    for raw in raw_words:
+        text = raw.word.strip()
+        if not text:
+            continue
+        start_s, end_s = float(raw.start), max(float(raw.end), float(raw.start))
+        if words and not raw.word[:1].isspace():
+            prev = words[-1]
+            words[-1] = Word(
+                text=prev.text + text,
+                start_s=prev.start_s,
+                end_s=max(prev.end_s, end_s),
+                probability=min(prev.probability, float(raw.probability)),
+            )
+            continue
+        words.append(
+            Word(text=text, start_s=start_s, end_s=end_s, probability=float(raw.probability))
+        )
+    return tuple(words)
