@@ -234,6 +234,120 @@ def demo(
     guarded(body)
 
 
+@app.command()
+def batch(
+    manifest: Annotated[Path, typer.Argument(help="CSV or Parquet with a 'source' column.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")],
+    address: Annotated[str | None, typer.Option(help="Ray cluster address.")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Videos in flight at once.")] = None,
+    platform: Annotated[PlatformName | None, typer.Option(help="Default preset.")] = None,
+    no_ray: Annotated[bool, typer.Option("--no-ray", help="In-process, one at a time.")] = False,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Clip every video of a manifest; write results.parquet and clips per video."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        import polars as pl
+
+        from ai_video.pipeline.runtime import run_batch_manifest
+
+        settings = _settings(
+            config,
+            {
+                "ray.address": address,
+                "ray.max_concurrent_videos": concurrency,
+                "platform": platform,
+                "ray.enabled": False if no_ray else None,
+            },
+        )
+        with batch_progress() as on_progress:
+            results = run_batch_manifest(manifest, out, settings, on_progress)
+        table = pl.read_parquet(results)
+        failed = table.filter(pl.col("status") == "failed")
+        out_console.print(
+            f"{table.height - failed.height} succeeded, {failed.height} failed; results: {results}"
+        )
+        for row in failed.iter_rows(named=True):
+            out_console.print(
+                f"  failed {row['video_id']}: {row['error_class']}: {row['message']}",
+                highlight=False,
+            )
+
+    guarded(body)
+
+
+@contextmanager
+def batch_progress() -> Iterator[Callable[[Any], None]]:
+    """Videos done/failed, clips made and source-hours per wall-hour, live."""
+    if not err_console.is_terminal:
+
+        def log_batch(p: Any) -> None:
+            log.info(
+                "videos_done=%d failed=%d total=%d clips=%d source_h_per_h=%.2f",
+                p.done,
+                p.failed,
+                p.total,
+                p.clips,
+                p.source_s / max(p.wall_s, 1e-9),
+            )
+
+        yield log_batch
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console) as bar:
+        task = bar.add_task("videos", total=None, info="starting")
+
+        def show(p: Any) -> None:
+            rate = p.source_s / max(p.wall_s, 1e-9)
+            bar.update(
+                task,
+                total=p.total,
+                completed=p.done + p.failed,
+                info=f"{p.done} done, {p.failed} failed, {p.clips} clips, {rate:.2f} source-h/h",
+            )
+
+        yield show
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A batch or clip output directory.")],
+) -> None:
+    """Per-stage latency percentiles, throughput and a worker timeline PNG of a run."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.pipeline.report import format_report, report_command
+
+        summary, png = report_command(run_dir)
+        out_console.print(format_report(summary))
+        out_console.print(f"timeline: {png}")
+
+    guarded(body)
+
+
+@app.command("node-resources")
+def node_resources() -> None:
+    """Print this node's Ray custom resources as JSON (for `ray start --resources`)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        import json
+
+        from ai_video.pipeline.capabilities import detect_node_resources
+
+        typer.echo(json.dumps(detect_node_resources()))
+
+    guarded(body)
+
+
 def main() -> None:
     """Entry point of the ``ai-video`` script."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

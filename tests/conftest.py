@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,42 @@ def lavfi_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("ffmpeg") is None:
         pytest.fail("ffmpeg is not installed (make install installs it)")
     return make_lavfi_clip(tmp_path_factory.mktemp("lavfi") / "clip.mp4")
+
+
+@dataclass(frozen=True)
+class RayTestCluster:
+    """Two raylets on 127.0.0.1: the head (``head_node``) and a worker (``render_node``)."""
+
+    address: str
+    head_node_id: str
+    worker_node_id: str
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[RayTestCluster]:
+    """One Ray instance for the whole test session: a two-node cluster on loopback.
+
+    The worker node alone advertises the ``render_node`` resource, so tests can see that
+    tasks asking for it land only there.
+    """
+    os.environ.update({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"})
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 2, "resources": {"head_node": 1},
+                        "object_store_memory": 300 * 1024**2, "include_dashboard": False},
+    )
+    worker = cluster.add_node(num_cpus=2, resources={"render_node": 2},
+                              object_store_memory=300 * 1024**2)
+    ray.init(address=cluster.address, logging_level=logging.WARNING, log_to_driver=False)
+    try:
+        yield RayTestCluster(
+            address=cluster.address,
+            head_node_id=cluster.head_node.unique_id,
+            worker_node_id=worker.unique_id,
+        )
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -67,26 +68,38 @@ class StageRecord:
     ok: bool = False
 
 
-_node_label: list[str] = []
+def _ray_connected() -> bool:
+    if "ray" not in sys.modules:
+        return False
+    import ray
+
+    return bool(ray.is_initialized())
 
 
-def set_node_label(label: str) -> None:
-    """Name this process's node in metrics rows (Ray workers set their node id)."""
-    _node_label[:] = [label]
+def node_name() -> str:
+    """This process's node: the Ray node id inside a Ray worker, else the host name."""
+    if _ray_connected():
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())[:16]
+    return socket.gethostname()
 
 
 @contextmanager
 def record_stage(ctx: StageContext, stage: str) -> Iterator[StageRecord]:
     """Time a stage execution and write its metrics row when it ends (also on failure)."""
     rec = StageRecord(run_id=ctx.run_id, video_id=ctx.video_id, stage=stage, start=time.time())
-    if _node_label:
-        rec.node = _node_label[0]
+    rec.node = node_name()
     try:
         yield rec
         rec.ok = True
     finally:
         rec.end = time.time()
         write_row(ctx.run_dir, rec)
+        if _ray_connected():
+            from ai_video.pipeline.ray_metrics import export_stage
+
+            export_stage(stage, rec.end - rec.start, rec.cache_hit, rec.ok, rec.output_bytes)
 
 
 def write_row(run_dir: Path, rec: StageRecord) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -88,8 +89,13 @@ class RayBackend:
         self._settings_ref = ray.put(settings)
         self._pools: dict[str, list[Any]] = {}
         self._cycles: dict[str, Iterator[Any]] = {}
+        self._lock = threading.Lock()
 
     def _actor(self, model: str) -> Any:
+        with self._lock:
+            return self._actor_locked(model)
+
+    def _actor_locked(self, model: str) -> Any:
         if model not in self._pools:
             size = self._settings.ray.asr_actors if model == "asr" else 1
             self._pools[model] = [
@@ -111,11 +117,11 @@ class RayBackend:
         if model in ACTOR_MODELS:
             return self._actor(model).call.remote(fn, *args)
         options: dict[str, Any] = {"name": stage, "max_retries": 3, "retry_exceptions": False}
+        if stage == "render":
+            resources = {**self._settings.ray.render_resources, **(resources or {})}
         if resources:
             options["resources"] = resources
-            options["num_cpus"] = 0.5
-        else:
-            options["num_cpus"] = 1
+        options["num_cpus"] = 1
         if model is not None:
             task = ray.remote(_with_built_model).options(**options)
             return task.remote(model, self._settings_ref, fn, *args)
@@ -126,9 +132,10 @@ class RayBackend:
         try:
             return ray.get(handle)
         except ray.exceptions.RayTaskError as exc:
-            cause = exc.as_instanceof_cause()
             original = getattr(exc, "cause", None)
-            raise (original if isinstance(original, BaseException) else cause) from None
+            if isinstance(original, BaseException):
+                raise original from None
+            raise
 
     def close(self) -> None:
         """Stop this backend's model actors."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ai_video.config import Settings
+from ai_video.pipeline.batch import BatchProgress
 from ai_video.pipeline.clip_job import run_clip_job
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 
@@ -37,3 +39,32 @@ def validate_local_source(source: str, settings: Settings) -> None:
     require_video(info)
     require_audio(info)
     require_complete(info, settings.media)
+
+
+def run_batch_manifest(
+    manifest: Path,
+    out_dir: Path,
+    settings: Settings,
+    on_progress: Callable[[BatchProgress], None] = lambda p: None,
+) -> Path:
+    """Run a batch manifest on Ray (or in-process, one video at a time, without Ray)."""
+    from ai_video.pipeline.backend import LocalBackend
+    from ai_video.pipeline.batch import read_manifest, run_batch
+
+    items = read_manifest(manifest)
+    settings.clip_length_range()
+    if not settings.ray.enabled:
+        backend = LocalBackend(settings)
+        try:
+            sequential = settings.with_overrides({"ray.max_concurrent_videos": 1})
+            return run_batch(items, out_dir, sequential, backend, on_progress)
+        finally:
+            backend.close()
+    from ai_video.pipeline.ray_backend import RayBackend, ray_session
+
+    with ray_session(settings.ray):
+        ray_backend = RayBackend(settings)
+        try:
+            return run_batch(items, out_dir, settings, ray_backend, on_progress)
+        finally:
+            ray_backend.close()
