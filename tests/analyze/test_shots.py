@@ -1,0 +1,177 @@
+"""Shot detection: decision rules on hand-built scores, lavfi clips, and real ground truth."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import itertools
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai_video.analyze.shots import ShotDetector, detect_shots, fade_boundaries, hard_cuts
+from ai_video.config import AnalysisConfig, MediaConfig, ShotConfig
+from ai_video.media.frames import stream_frames
+from ai_video.media.probe import probe
+from ai_video.types import FrameBatch, Shot
+
+MEDIA = MediaConfig()
+CFG = ShotConfig()
+TOLERANCE_FRAMES = 2
+
+
+def _shots_of(path: Path, analysis: AnalysisConfig | None = None) -> tuple[Shot, ...]:
+    info = probe(path, MEDIA)
+    return detect_shots(stream_frames(info, analysis or AnalysisConfig(), MEDIA), CFG)
+
+
+def _encode(out: Path, graph: str) -> Path:
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-filter_complex", graph, "-map", "[v]",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+# ----------------------------------------------------------------------------- decision rules
+
+
+def test_isolated_spike_is_a_cut_but_a_plateau_is_not() -> None:
+    scores = np.full(60, 0.02)
+    scores[20] = 0.8  # a cut
+    scores[40:48] = 0.5  # a fast pan or a fade: high, but not above its surroundings
+    scores[55] = 0.25  # a bump below the absolute threshold
+    assert hard_cuts(scores, CFG) == [20]
+
+
+def test_fade_boundary_rules() -> None:
+    black = np.zeros(100, dtype=bool)
+    black[:5] = True  # fade in from black at the start: no boundary
+    black[30:41] = True  # picture -> black -> picture: boundary at the midpoint
+    black[60:70] = True  # entered by a hard cut at 60: that cut is the boundary
+    black[80:81] = True  # a single dark frame is not a fade
+    black[95:] = True  # fade out at the end: no boundary
+    assert fade_boundaries(black, [60], CFG) == [35]
+
+
+@pytest.mark.parametrize(("lamp", "expected"), [(False, [0, 25]), (True, [0])])
+def test_dark_scene_with_a_lamp_is_not_a_fade(lamp: bool, expected: list[int]) -> None:
+    level = np.concatenate([np.linspace(120, 0, 20), np.zeros(10), np.linspace(0, 120, 20)])
+    frames = np.repeat(level.astype(np.uint8), 36 * 64 * 3).reshape(50, 36, 64, 3)
+    if lamp:
+        frames[:, 4:12, 4:12] = 255  # a bright lamp in every frame keeps the scene going
+    detector = ShotDetector(CFG, fps=25.0)
+    detector.push(FrameBatch(start_index=0, fps=25.0, frames=frames, scale=1.0))
+    assert [s.start_frame for s in detector.finish()] == expected
+
+
+def test_close_boundaries_keep_the_stronger_cut() -> None:
+    detector = ShotDetector(ShotConfig(min_shot_s=0.3), fps=25.0)
+    frames = np.zeros((50, 36, 64, 3), dtype=np.uint8)
+    frames[:, :, :] = (30, 60, 90)
+    frames[20:23] = (150, 60, 30)  # a 0.12 s flash of orange (score 0.8) ...
+    frames[23:] = (250, 250, 250)  # ... right before a cut to white (score 1.0)
+    detector.push(FrameBatch(start_index=0, fps=25.0, frames=frames, scale=1.0))
+    assert [s.start_frame for s in detector.finish()] == [0, 23]
+
+
+# ----------------------------------------------------------------------------- lavfi clips
+
+
+def test_lavfi_hard_cuts_to_the_frame(tmp_path: Path) -> None:
+    clip = _encode(
+        tmp_path / "segments.mp4",
+        "testsrc2=s=320x180:r=25:d=1.2[a];smptebars=s=320x180:r=25:d=1[b];"
+        "mandelbrot=s=320x180:r=25,trim=duration=1[c];color=c=orange:s=320x180:r=25:d=0.8[d];"
+        "[a][b][c][d]concat=n=4:v=1,format=yuv420p[v]",
+    )
+    shots = _shots_of(clip)
+    assert [s.start_frame for s in shots] == [0, 30, 55, 80]
+    assert shots[-1].end_frame == 100
+    assert [s.span.start_s for s in shots] == pytest.approx([0.0, 1.2, 2.2, 3.2])
+    assert all(a.end_frame == b.start_frame for a, b in itertools.pairwise(shots))
+
+
+def test_lavfi_fade_through_black(tmp_path: Path) -> None:
+    clip = _encode(
+        tmp_path / "fade.mp4",
+        "smptebars=s=320x180:r=25:d=2,fade=t=out:st=1.4:d=0.6[a];"
+        "testsrc2=s=320x180:r=25:d=2,fade=t=in:st=0:d=0.6[b];[a][b]concat=n=2:v=1[v]",
+    )
+    starts = [s.start_frame for s in _shots_of(clip)]
+    assert len(starts) == 2 and abs(starts[1] - 50) <= TOLERANCE_FRAMES
+
+
+def test_static_clip_is_one_shot(tmp_path: Path) -> None:
+    clip = _encode(tmp_path / "still.mp4", "smptebars=s=320x180:r=25:d=2[v]")
+    info = probe(clip, MEDIA)
+    detector = ShotDetector(CFG, fps=25.0, frame_count_hint=10)  # hint smaller than needed
+    for batch in stream_frames(info, AnalysisConfig(batch_frames=7), MEDIA):
+        detector.push(batch)
+    shots = detector.finish()
+    assert len(shots) == 1
+    assert (shots[0].start_frame, shots[0].end_frame) == (0, 50)
+    assert shots[0].span.end_s == pytest.approx(2.0)
+    assert detector.motion.shape == (50,) and float(detector.motion.max()) < 1.0
+
+
+def test_batches_must_be_contiguous() -> None:
+    detector = ShotDetector(CFG, fps=25.0)
+    batch = FrameBatch(start_index=5, fps=25.0, frames=np.zeros((2, 8, 8, 3), np.uint8), scale=1.0)
+    with pytest.raises(ValueError, match="expected 0"):
+        detector.push(batch)
+    detector.push(dataclasses.replace(batch, start_index=0))
+    with pytest.raises(ValueError, match="frame size changed"):
+        detector.push(FrameBatch(2, 25.0, np.zeros((2, 8, 10, 3), np.uint8), 1.0))
+    assert detect_shots([], CFG) == ()
+
+
+# ----------------------------------------------------------------------------- accuracy
+
+
+def _match(found: list[int], truth: list[int]) -> int:
+    unmatched = list(truth)
+    hits = 0
+    for frame in found:
+        near = [t for t in unmatched if abs(t - frame) <= TOLERANCE_FRAMES]
+        if near:
+            unmatched.remove(min(near, key=lambda t: abs(t - frame)))
+            hits += 1
+    return hits
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_accuracy_against_ground_truth(media: Path) -> None:
+    """Cuts of the four scene files within +-2 frames of truth; F1 over all of them."""
+    with (media / "scenes/cuts.tsv").open(encoding="utf-8") as table:
+        rows = list(csv.DictReader(table, delimiter="\t"))
+    true_pos = found_total = truth_total = 0
+    report = []
+    for row in rows:
+        nominal_fps = float(Fraction(row["fps"].split()[0]))
+        truth = [int(f) for f in row["cut_frames"].split(",")]
+        shots = _shots_of(media / "scenes" / row["file"])
+        found = [round(s.span.start_s * nominal_fps) for s in shots[1:]]
+        hits = _match(found, truth)
+        true_pos, found_total, truth_total = (
+            true_pos + hits,
+            found_total + len(found),
+            truth_total + len(truth),
+        )
+        precision = hits / len(found) if found else 1.0
+        recall = hits / len(truth)
+        report.append(
+            f"{row['file']}: found {found} truth {truth} P={precision:.2f} R={recall:.2f}"
+        )
+    precision = true_pos / found_total
+    recall = true_pos / truth_total
+    f1 = 2 * precision * recall / (precision + recall)
+    report.append(f"overall P={precision:.3f} R={recall:.3f} F1={f1:.3f}")
+    print("\n".join(report))
+    assert f1 >= 0.9, "\n".join(report)
+    assert recall == 1.0, "\n".join(report)
