@@ -537,6 +537,14 @@ class GenerateConfig(Section):
     duck_ratio: float = Field(8.0, description="Compression ratio applied to music under speech.")
     duck_attack_ms: float = Field(20.0, description="How fast the music ducks when speech starts.")
     duck_release_ms: float = Field(400.0, description="How fast it comes back after speech.")
+    loudness_fit_passes: int = Field(
+        3,
+        description="Audio-only measuring runs of the limited mix used to land it on the "
+        "loudness target (the peak limiter eats part of every gain change).",
+    )
+    loudness_tolerance_lu: float = Field(
+        0.3, description="Stop measuring once the mix is this close to the loudness target."
+    )
     llm: LlmConfig = Field(default_factory=LlmConfig, description="Topic-to-script LLM.")
 
 

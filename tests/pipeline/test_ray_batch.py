@@ -74,11 +74,13 @@ def test_two_node_batch_places_renders_and_records_bad_rows(
 
 
 def _running_task_pid(names: set[str]) -> int | None:
-    from ray.util.state import list_tasks
+    """PID of a Ray worker busy with one of the named tasks (its title is ``ray::NAME``)."""
+    import psutil
 
-    for task in list_tasks(filters=[("state", "=", "RUNNING")], limit=100):
-        if task.name in names and task.worker_pid:
-            return int(task.worker_pid)
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        title = " ".join(proc.info["cmdline"] or [])
+        if any(title.startswith(f"ray::{name}") for name in names):
+            return int(proc.info["pid"])
     return None
 
 

@@ -1,0 +1,174 @@
+"""The ffmpeg arguments of the one process that renders a clip from its original source.
+
+One input seek (``-ss`` before ``-i``, so frames are cut exactly), one filter graph (crop
+path, scale, rate, b-roll overlays, burned captions; loudness and resampling), one encode.
+The crop path becomes a single ``crop`` filter whose x/y are step functions of ``t``: a
+flat sum of ``gte(t, T)`` terms, so a path of hundreds of keyframes is still one filter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from ai_video.config import RenderConfig
+from ai_video.errors import InputError
+from ai_video.media.ffmpeg import file_url, local_input
+from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
+_GRAPH_SPECIAL = "\\'[],;"
+_OPTION_SPECIAL = "\\':"
+
+
+def build_render_args(
+    plan: EditPlan,
+    encoder: EncoderProfile,
+    ass_path: Path,
+    out_path: Path,
+    render: RenderConfig,
+    fonts_dir: Path | None,
+) -> list[str]:
+    """The ffmpeg argv (binary excluded) that turns ``plan`` into an MP4 at ``out_path``."""
+    span = plan.span
+    if span.duration_s <= 0:
+        raise InputError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
+    args = ["-y", "-ss", _seconds(span.start_s), "-t", _seconds(span.duration_s)]
+    args += local_input(plan.source)
+    for overlay in plan.overlays:
+        args += _overlay_input(overlay)
+    chains = _video_chains(plan, ass_path, fonts_dir, render)
+    audio_chain = _audio_chain(plan, render)
+    if audio_chain:
+        chains.append(audio_chain)
+    args += ["-filter_complex", ";".join(chains), "-map", "[v]"]
+    args += ["-c:v", encoder.name, *encoder.args]
+    if "-profile:v" not in encoder.args:
+        args += ["-profile:v", "high"]
+    if audio_chain:
+        args += ["-map", "[a]", "-c:a", "aac", "-b:a", f"{plan.audio.bitrate_kbps}k"]
+    args += ["-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart"]
+    args += ["-shortest", "-f", "mp4", file_url(out_path)]
+    return args
+
+
+def _video_chains(
+    plan: EditPlan, ass_path: Path, fonts_dir: Path | None, render: RenderConfig
+) -> list[str]:
+    """Filter chains from the source picture to ``[v]``: crop, scale, overlays, captions."""
+    preset = plan.preset
+    size = f"{preset.width_px}:{preset.height_px}"
+    base = (
+        f"[0:v:0]fps={_rate(preset.fps)},{crop_filter(plan.crop, preset.fps)},"
+        f"scale={size}:flags={render.scale_flags},setsar=1,format=yuv420p"
+    )
+    chains: list[str] = []
+    label = "base"
+    for index, overlay in enumerate(plan.overlays, start=1):
+        chains.append(f"{base}[{label}]")
+        chains.append(_overlay_chain(index, overlay, plan, render))
+        top = _overlay_y(overlay, preset.height_px, render)
+        start, end = _seconds(overlay.span.start_s), _seconds(overlay.span.end_s)
+        base = (
+            f"[{label}][ov{index}]overlay=x=(W-w)/2:y={top}:eof_action=pass"
+            f":enable='between(t,{start},{end})'"
+        )
+        label = f"base{index}"
+    chains.append(f"{base},{subtitles_filter(ass_path, fonts_dir)}[v]")
+    return chains
+
+
+def crop_filter(crop: CropPath, fps: float) -> str:
+    """One ``crop`` filter following a piecewise-constant path, switching on frame boundaries."""
+    if not crop.keyframes:
+        raise InputError("crop path has no keyframes")
+    sizes = {(k.w, k.h) for k in crop.keyframes}
+    if len(sizes) != 1:
+        raise InputError(f"crop rectangles must share one size to render, got {sorted(sizes)}")
+    width, height = sizes.pop()
+    by_frame: dict[int, tuple[int, int]] = {}
+    for kf in crop.keyframes:
+        by_frame[max(0, math.ceil(kf.t_s * fps - 1e-6))] = (kf.x, kf.y)
+    frames = sorted(by_frame)
+    xs = _step_expression(frames, [by_frame[f][0] for f in frames], fps)
+    ys = _step_expression(frames, [by_frame[f][1] for f in frames], fps)
+    return f"crop=w={width}:h={height}:x='{xs}':y='{ys}'"
+
+
+def _step_expression(frames: Sequence[int], values: Sequence[int], fps: float) -> str:
+    """``v0+(v1-v0)*gte(t,T1)+...`` with each switch halfway before its first frame."""
+    terms = [str(values[0])]
+    for frame, prev, value in zip(frames[1:], values, values[1:], strict=False):
+        if value != prev:
+            terms.append(f"({value - prev})*gte(t,{(frame - 0.5) / fps:.6f})")
+    return "+".join(terms)
+
+
+def subtitles_filter(ass_path: Path, fonts_dir: Path | None) -> str:
+    """The ``subtitles`` filter burning ``ass_path``, escaped for an ffmpeg filter graph."""
+    option = "filename=" + _escape(file_url(ass_path), _OPTION_SPECIAL)
+    if fonts_dir is not None:
+        option += ":fontsdir=" + _escape(str(Path(fonts_dir).absolute()), _OPTION_SPECIAL)
+    return "subtitles=" + _escape(option, _GRAPH_SPECIAL)
+
+
+def _escape(text: str, special: str) -> str:
+    """Backslash-escape every character of ``special`` in ``text`` (one ffmpeg quoting level)."""
+    return "".join("\\" + ch if ch in special else ch for ch in text)
+
+
+def _audio_chain(plan: EditPlan, render: RenderConfig) -> str:
+    """``[a]`` from the source (loudness-normalised) or silence; empty when no audio is wanted."""
+    audio = plan.audio
+    if plan.has_audio:
+        return (
+            "[0:a:0]aformat=channel_layouts=stereo|mono,"
+            f"loudnorm=I={audio.loudness_target_lufs}:TP={audio.true_peak_db}"
+            f":LRA={render.loudness_range_lu},aresample={audio.sample_rate_hz}[a]"
+        )
+    if render.silent_audio_when_missing:
+        return f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.span.duration_s)}[a]"
+    return ""
+
+
+def _overlay_input(overlay: Overlay) -> list[str]:
+    """Input options for one b-roll overlay: a looped still or a seeked video."""
+    duration = _seconds(overlay.span.duration_s)
+    if overlay.source.suffix.lower() in IMAGE_SUFFIXES:
+        return ["-loop", "1", "-t", duration, *local_input(overlay.source)]
+    return ["-ss", _seconds(overlay.source_offset_s), "-t", duration, *local_input(overlay.source)]
+
+
+def _overlay_chain(index: int, overlay: Overlay, plan: EditPlan, render: RenderConfig) -> str:
+    """Scale one overlay input to full frame (cover) or picture-in-picture, timed to its span."""
+    preset = plan.preset
+    if overlay.full_frame:
+        fit = (
+            f"scale={preset.width_px}:{preset.height_px}:force_original_aspect_ratio=increase"
+            f":flags={render.scale_flags},crop={preset.width_px}:{preset.height_px}"
+        )
+    else:
+        pip_width = 2 * round(preset.width_px * render.overlay_pip_width_frac / 2)
+        fit = f"scale={pip_width}:-2:flags={render.scale_flags}"
+    return (
+        f"[{index}:v:0]{fit},setsar=1,fps={_rate(preset.fps)},format=yuv420p,"
+        f"setpts=PTS-STARTPTS+{_seconds(overlay.span.start_s)}/TB[ov{index}]"
+    )
+
+
+def _overlay_y(overlay: Overlay, height_px: int, render: RenderConfig) -> str:
+    """Top edge of an overlay: 0 for full frame, the configured margin for picture-in-picture."""
+    return "0" if overlay.full_frame else str(round(height_px * render.overlay_pip_top_frac))
+
+
+def _seconds(value: float) -> str:
+    """Seconds as ffmpeg reads them, to the millisecond."""
+    return f"{value:.3f}"
+
+
+def _rate(fps: float) -> str:
+    """A frame rate as an exact ffmpeg rational (30000/1001 stays 30000/1001, not 29.97)."""
+    rate = Fraction(fps).limit_denominator(1001)
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
