@@ -47,6 +47,10 @@ class ModelUnavailable(AiVideoError):
     exit_code = 2
 
 
+class PlanError(AiVideoError):
+    """An edit plan breaks the contract render/ relies on (an internal error, not bad input)."""
+
+
 class StageError(AiVideoError):
     """A pipeline stage failed for one item; wraps the cause with the stage name."""
 

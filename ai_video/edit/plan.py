@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ai_video.config import PlatformPreset, RenderConfig
 from ai_video.edit.captions import build_caption_track
-from ai_video.errors import InputError
+from ai_video.errors import PlanError
 from ai_video.types import AudioPlan, Candidate, CropPath, EditPlan, OutputPreset, Transcript
 
 
@@ -24,7 +24,7 @@ def build_edit_plan(
     """Combine a chosen span, its crop path and its captions into one renderable plan."""
     span = candidate.span
     if span.duration_s <= 0:
-        raise InputError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
+        raise PlanError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
     _check_crop(crop, span.duration_s)
     style = preset.caption
     captions = build_caption_track(
@@ -57,17 +57,17 @@ def build_edit_plan(
 def _check_crop(crop: CropPath, duration_s: float) -> None:
     """Raise unless the crop path starts at 0, runs forward, and keeps one rectangle size."""
     if not crop.keyframes:
-        raise InputError("crop path has no keyframes")
+        raise PlanError("crop path has no keyframes")
     first = crop.keyframes[0]
     if abs(first.t_s) > 1e-6:
-        raise InputError(f"crop path must start at t=0, starts at {first.t_s:.3f} s")
+        raise PlanError(f"crop path must start at t=0, starts at {first.t_s:.3f} s")
     times = [k.t_s for k in crop.keyframes]
     if any(b < a for a, b in pairwise(times)):
-        raise InputError("crop keyframes are not in time order")
+        raise PlanError("crop keyframes are not in time order")
     if times[-1] > duration_s + 1e-6:
-        raise InputError(
+        raise PlanError(
             f"crop keyframe at {times[-1]:.3f} s lies past the clip ({duration_s:.3f} s)"
         )
     sizes = {(k.w, k.h) for k in crop.keyframes}
     if len(sizes) != 1 or first.w <= 0 or first.h <= 0:
-        raise InputError(f"crop rectangles must share one positive size, got {sorted(sizes)}")
+        raise PlanError(f"crop rectangles must share one positive size, got {sorted(sizes)}")

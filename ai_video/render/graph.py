@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ai_video.config import RenderConfig
-from ai_video.errors import InputError
+from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
 from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay
 
@@ -34,7 +34,7 @@ def build_render_args(
     """The ffmpeg argv (binary excluded) that turns ``plan`` into an MP4 at ``out_path``."""
     span = plan.span
     if span.duration_s <= 0:
-        raise InputError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
+        raise PlanError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
     args = ["-y", "-ss", _seconds(span.start_s), "-t", _seconds(span.duration_s)]
     args += local_input(plan.source)
     for overlay in plan.overlays:
@@ -83,10 +83,10 @@ def _video_chains(
 def crop_filter(crop: CropPath, fps: float) -> str:
     """One ``crop`` filter following a piecewise-constant path, switching on frame boundaries."""
     if not crop.keyframes:
-        raise InputError("crop path has no keyframes")
+        raise PlanError("crop path has no keyframes")
     sizes = {(k.w, k.h) for k in crop.keyframes}
     if len(sizes) != 1:
-        raise InputError(f"crop rectangles must share one size to render, got {sorted(sizes)}")
+        raise PlanError(f"crop rectangles must share one size to render, got {sorted(sizes)}")
     width, height = sizes.pop()
     by_frame: dict[int, tuple[int, int]] = {}
     for kf in crop.keyframes:

@@ -8,7 +8,7 @@ import pytest
 
 from ai_video.config import Settings
 from ai_video.edit.plan import build_edit_plan
-from ai_video.errors import InputError
+from ai_video.errors import PlanError
 from ai_video.types import Candidate, CropKeyframe, CropPath, Segment, TimeSpan, Transcript, Word
 
 SPOKEN = "Before the clip. This is the part we keep, all of it. After"
@@ -55,5 +55,5 @@ def test_plan_rejects_unusable_crop_paths(settings: Settings) -> None:
     two_sizes = CropPath((CropKeyframe(0.0, 0, 0, 288, 512), CropKeyframe(1.0, 0, 0, 300, 512)))
     past_end = _crop((0.0, 10), (9.0, 20))
     for crop in (CropPath(()), late_start, backwards, two_sizes, past_end):
-        with pytest.raises(InputError):
+        with pytest.raises(PlanError):
             build_edit_plan(*args, crop, preset, "tiktok", settings.render, has_audio=True)

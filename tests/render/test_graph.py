@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ai_video.config import Settings
-from ai_video.errors import InputError
+from ai_video.errors import PlanError
 from ai_video.render.graph import build_render_args, crop_filter, subtitles_filter
 from ai_video.types import (
     AudioPlan,
@@ -99,9 +99,9 @@ def test_long_crop_path_stays_one_filter() -> None:
 
 def test_crop_sizes_must_agree() -> None:
     crop = CropPath((CropKeyframe(0.0, 0, 0, 288, 512), CropKeyframe(1.0, 0, 0, 200, 512)))
-    with pytest.raises(InputError):
+    with pytest.raises(PlanError):
         crop_filter(crop, 30.0)
-    with pytest.raises(InputError):
+    with pytest.raises(PlanError):
         crop_filter(CropPath(()), 30.0)
 
 
