@@ -225,5 +225,5 @@ def test_readme_describes_every_file_that_exists() -> None:
     for path in CLUSTER.iterdir():
         if path.name != "README.md":
             assert f"`{path.name}`" in readme, f"README does not describe {path.name}"
-    for name in re.findall(r"^\| `([\w.-]+)` \|", readme, flags=re.MULTILINE):
+    for name in re.findall(r"^\| `([\w-]+\.[\w.-]+)` \|", readme, flags=re.MULTILINE):
         assert (CLUSTER / name).is_file(), f"README describes {name}, which is not in cluster/"
