@@ -16,6 +16,9 @@ from ai_video.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Ray reads these when first imported: every local Ray of the session stays on 127.0.0.1.
+os.environ.update({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"})
+
 
 def media_root() -> Path:
     """Where the shared test media lives (env AI_VIDEO_TEST_MEDIA, default ../shared/media)."""

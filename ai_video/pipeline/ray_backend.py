@@ -21,15 +21,17 @@ import ray
 
 from ai_video.config import RayConfig, Settings
 from ai_video.pipeline.capabilities import detect_node_resources
+from ai_video.pipeline.local_ray import LOCAL_RAY_ENV, wants_local_ray
 from ai_video.pipeline.models import MODEL_FACTORIES
 
 log = logging.getLogger(__name__)
 
+ACTOR_CPUS = 0.5
+"""CPUs a model actor reserves: enough to spread actors, never all of a small node."""
+
 ACTOR_MODELS = ("asr", "text")
 """Models held by actors; other models are cheap enough to build inside the task."""
 
-LOCAL_RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
-"""Keeps a local Ray 2.60 on 127.0.0.1 with usage stats off (see docs/operations.md)."""
 
 
 @contextmanager
@@ -42,13 +44,14 @@ def ray_session(cfg: RayConfig) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
-    address = cfg.address or os.environ.get("RAY_ADDRESS")
-    if address:
+    if not wants_local_ray(cfg):
+        address = cfg.address or os.environ["RAY_ADDRESS"]
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     else:
         os.environ.update(LOCAL_RAY_ENV)
         ray.init(
             address="local",
+            _node_ip_address="127.0.0.1",
             num_cpus=cfg.num_cpus,
             resources=detect_node_resources(),
             include_dashboard=cfg.dashboard,
@@ -99,7 +102,7 @@ class RayBackend:
         if model not in self._pools:
             size = self._settings.ray.asr_actors if model == "asr" else 1
             self._pools[model] = [
-                ModelActor.options(num_cpus=1).remote(model, self._settings_ref)  # type: ignore[attr-defined]
+                ModelActor.options(num_cpus=ACTOR_CPUS).remote(model, self._settings_ref)  # type: ignore[attr-defined]
                 for _ in range(size)
             ]
             self._cycles[model] = itertools.cycle(self._pools[model])

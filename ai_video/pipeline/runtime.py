@@ -8,6 +8,7 @@ from pathlib import Path
 from ai_video.config import Settings
 from ai_video.pipeline.batch import BatchProgress
 from ai_video.pipeline.clip_job import run_clip_job
+from ai_video.pipeline.local_ray import prepare_local_ray_env
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 
 
@@ -18,6 +19,7 @@ def run_clip(
     validate_local_source(request.source, settings)
     if not settings.ray.enabled:
         return run_clip_job(request, settings, progress)
+    prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
     with ray_session(settings.ray):
@@ -60,6 +62,7 @@ def run_batch_manifest(
             return run_batch(items, out_dir, sequential, backend, on_progress)
         finally:
             backend.close()
+    prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
     with ray_session(settings.ray):

@@ -8,13 +8,14 @@ that runs the clip pipeline (whose stages are Ray tasks and actors in turn). At 
 ``queued``. A replica that starts re-queues every unfinished job (see create_app).
 
     ai-video serve                 -> serve_forever(settings): local Ray + Serve, blocks
-    serve run cluster/serve-config.yaml -> build_app(args): the same app on a cluster
+    serve run cluster/serve-config.yaml -> app(args): the same app on a cluster
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any, cast
@@ -173,9 +174,13 @@ def clip_service(settings: Settings) -> Application:
     return deployment.bind(settings)
 
 
-def build_app(args: dict[str, Any]) -> Application:
-    """Application builder for ``serve run``: ``args.config_file`` names an optional YAML."""
-    config_file = args.get("config_file")
+def app(args: dict[str, Any] | None = None) -> Application:
+    """Application builder for ``serve run``/RayService (``ai_video.pipeline.serving:app``).
+
+    ``args.config_file`` names an optional YAML settings file; ``AI_VIDEO_*`` variables in
+    the application's runtime_env apply as everywhere else.
+    """
+    config_file = (args or {}).get("config_file")
     return clip_service(load_settings(Path(config_file) if config_file else None))
 
 
@@ -192,7 +197,8 @@ def serve_forever(settings: Settings) -> None:
         url = start_service(settings)
         log.warning("ai_video API and web page at %s/ (Ctrl-C stops)", url)
         try:
-            threading.Event().wait()
+            while True:  # short sleeps: Ctrl-C may land on one of Ray's threads, not ours
+                time.sleep(_WAIT_S * 4)
         except KeyboardInterrupt:
             pass
         finally:

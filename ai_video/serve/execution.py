@@ -1,0 +1,234 @@
+"""Running one accepted job: claim it, run the clip pipeline, record the outcome.
+
+This is the part of job execution that does not care where it runs: the Ray runner
+(pipeline/serving.py) calls :func:`execute_job` inside a Ray task, and
+:class:`ThreadJobRunner` calls it on a thread when Ray is off. Progress reports become
+throttled store writes; a write that finds the job deleted or re-queued stops the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from ai_video.config import Settings
+from ai_video.errors import AiVideoError
+from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn
+from ai_video.serve.jobs import (
+    Clock,
+    JobNotFound,
+    JobOutcome,
+    JobRecord,
+    JobStore,
+    JobWithdrawn,
+    StageProgress,
+)
+
+log = logging.getLogger(__name__)
+
+TOTAL_STAGE = "total"
+"""The pipeline's whole-job entry in ``stage_wall_s``; not a stage of its own."""
+
+ClipJobFn = Callable[[ClipRequest, Settings, ProgressFn], ClipJobResult]
+"""The clip pipeline entry point (``pipeline.runtime.run_clip``)."""
+
+
+class JobRunner(Protocol):
+    """Starts and stops job execution; the HTTP app only ever talks to this."""
+
+    def submit(self, job: JobRecord) -> None:
+        """Queue a recorded job for execution."""
+        ...
+
+    def cancel(self, job_id: str) -> None:
+        """Stop a job if it is queued or running here (its store row is already withdrawn)."""
+        ...
+
+
+class ExecutionResult(StrEnum):
+    """How one execution attempt ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class JobPaths:
+    """Where a job's files live inside the data directory."""
+
+    data_dir: Path
+
+    def job_dir(self, job_id: str) -> Path:
+        """Everything of one job; DELETE removes this folder."""
+        return Path(self.data_dir) / "jobs" / job_id
+
+    def upload_dir(self, job_id: str) -> Path:
+        """Where the uploaded video is stored."""
+        return self.job_dir(job_id) / "upload"
+
+    def out_dir(self, job_id: str) -> Path:
+        """Where the pipeline writes clips and the manifest."""
+        return self.job_dir(job_id) / "out"
+
+    def remove(self, job_id: str) -> None:
+        """Delete the job's files (a missing folder is fine)."""
+        shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+
+
+class ProgressRecorder:
+    """A ProgressFn that stores per-stage progress at most every ``interval_s`` seconds.
+
+    Starting or finishing a stage is always written. Every write checks that this attempt
+    still owns the job and raises :class:`JobWithdrawn` otherwise, which stops the pipeline.
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        job: JobRecord,
+        interval_s: float,
+        clock: Clock = time.time,
+    ) -> None:
+        self._store = store
+        self._job = job
+        self._interval_s = interval_s
+        self._clock = clock
+        self._stages: dict[str, StageProgress] = {}
+        self._last_write = float("-inf")
+
+    @property
+    def stages(self) -> tuple[StageProgress, ...]:
+        """Progress of every stage seen so far, in order of first report."""
+        return tuple(self._stages.values())
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        """Record that ``stage`` is ``fraction`` done."""
+        now = self._clock()
+        fraction = min(1.0, max(0.0, fraction))
+        known = self._stages.get(stage)
+        started = known is None
+        if known is None:
+            known = StageProgress(stage, 0.0, now)
+        finished = fraction >= 1.0 and known.fraction < 1.0
+        # a stage first reported as done has no measured start: its time comes from finish()
+        self._stages[stage] = replace(
+            known,
+            fraction=max(known.fraction, fraction),
+            wall_s=now - known.started_at if finished and not started else known.wall_s,
+        )
+        if started or finished or now - self._last_write >= self._interval_s:
+            self.flush()
+
+    def finish(self, stage_wall_s: dict[str, float]) -> None:
+        """Mark every stage done with the wall times the pipeline measured, and write."""
+        now = self._clock()
+        for name, wall_s in stage_wall_s.items():
+            if name == TOTAL_STAGE:
+                continue
+            known = self._stages.get(name, StageProgress(name, 1.0, now - wall_s))
+            self._stages[name] = replace(known, fraction=1.0, wall_s=wall_s)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the current progress now."""
+        self._store.record_progress(self._job.id, self._job.attempt, self.stages)
+        self._last_write = self._clock()
+
+
+def execute_job(
+    job: JobRecord,
+    settings: Settings,
+    store: JobStore,
+    run_clip: ClipJobFn,
+    clock: Clock = time.time,
+) -> ExecutionResult:
+    """Run one attempt of ``job`` with ``run_clip`` and record how it ended in ``store``."""
+    paths = JobPaths(settings.serve.data_dir)
+    try:
+        store.claim(job.id, job.attempt)
+        job_settings = job.options.apply(settings)
+        progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
+        request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
+        try:
+            result = run_clip(request, job_settings, progress)
+        except AiVideoError as exc:
+            store.fail(job.id, job.attempt, str(exc))
+            return ExecutionResult.FAILED
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", job.id)
+            store.fail(job.id, job.attempt, f"internal error: {type(exc).__name__}: {exc}")
+            return ExecutionResult.FAILED
+        progress.finish(result.stage_wall_s)
+        store.complete(job.id, job.attempt, _outcome(result, progress.stages))
+        return ExecutionResult.SUCCEEDED
+    except JobWithdrawn:
+        _remove_if_deleted(store, paths, job.id)
+        return ExecutionResult.WITHDRAWN
+    except KeyboardInterrupt:  # how Ray delivers a cancellation (DELETE, shutdown)
+        _remove_if_deleted(store, paths, job.id)
+        raise
+
+
+def _outcome(result: ClipJobResult, stages: tuple[StageProgress, ...]) -> JobOutcome:
+    stage_wall_s = dict(result.stage_wall_s) or {
+        s.name: s.wall_s for s in stages if s.wall_s is not None
+    }
+    return JobOutcome(
+        clip_count=len(result.clips),
+        stage_wall_s=stage_wall_s,
+        cache_hits=result.cache_hits,
+        cache_misses=result.cache_misses,
+    )
+
+
+def _remove_if_deleted(store: JobStore, paths: JobPaths, job_id: str) -> None:
+    """A withdrawn job that no longer exists was deleted: remove what this run wrote."""
+    try:
+        store.job(job_id)
+    except JobNotFound:
+        paths.remove(job_id)
+
+
+class ThreadJobRunner:
+    """Runs jobs on a small thread pool in this process (serving without Ray)."""
+
+    def __init__(self, settings: Settings, store: JobStore, run_clip: ClipJobFn) -> None:
+        self._settings = settings
+        self._store = store
+        self._run_clip = run_clip
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.serve.max_running_jobs, thread_name_prefix="job"
+        )
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[ExecutionResult]] = {}
+
+    def submit(self, job: JobRecord) -> None:
+        """Queue a recorded job for execution."""
+        future = self._pool.submit(execute_job, job, self._settings, self._store, self._run_clip)
+        with self._lock:
+            self._pending[job.id] = future
+        future.add_done_callback(lambda _f: self._forget(job.id))
+
+    def cancel(self, job_id: str) -> None:
+        """Drop a queued job; a running one stops at its next progress write."""
+        with self._lock:
+            future = self._pending.get(job_id)
+        if future is not None:
+            future.cancel()
+
+    def close(self) -> None:
+        """Wait for running jobs and stop the threads."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _forget(self, job_id: str) -> None:
+        with self._lock:
+            self._pending.pop(job_id, None)

@@ -1,0 +1,221 @@
+"""Jobs and API keys as the service sees them, and the store interface that keeps them.
+
+:class:`JobStore` is what the HTTP app and the job executor need; ``serve/sql_store.py``
+implements it with SQLAlchemy (SQLite by default, PostgreSQL by URL). Executors write
+through an ``attempt`` token: a job that was re-queued (restart) or deleted rejects writes
+from the executor that held it before, so at most one executor finishes a job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ai_video.config import PlatformName, Settings
+from ai_video.errors import AiVideoError
+
+Clock = Callable[[], float]
+"""Seconds since the epoch; injected so tests can move time."""
+
+
+class JobState(StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
+class JobNotFound(AiVideoError):
+    """No job with this id is visible to this caller."""
+
+
+class UnknownApiKey(AiVideoError):
+    """The presented API key is not one the store knows."""
+
+
+class JobWithdrawn(AiVideoError):
+    """The job was deleted or handed to a newer attempt; its old executor must stop."""
+
+
+class JobOptions(BaseModel):
+    """What a caller may choose per job; each maps to a setting (see :meth:`overrides`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: PlatformName | None = Field(None, description="Output platform preset.")
+    max_clips: int | None = Field(None, ge=1, description="How many clips at most.")
+    min_s: float | None = Field(None, gt=0, description="Shortest clip in seconds.")
+    max_s: float | None = Field(None, gt=0, description="Longest clip in seconds.")
+    prompt: str | None = Field(None, description="What the clips should be about.")
+    caption_style: dict[str, str | int | float | bool] | None = Field(
+        None, description="Caption style fields to change (names as in config CaptionStyle)."
+    )
+    asr_model: str | None = Field(None, description="Speech recognition model name.")
+
+    def overrides(self, settings: Settings) -> dict[str, Any]:
+        """Dotted-key settings overrides for :meth:`Settings.with_overrides`."""
+        platform = self.platform or settings.platform
+        out: dict[str, Any] = {
+            "platform": self.platform,
+            "curate.max_clips": self.max_clips,
+            "curate.min_s": self.min_s,
+            "curate.max_s": self.max_s,
+            "curate.prompt": self.prompt,
+            "asr.model": self.asr_model,
+        }
+        for name, value in (self.caption_style or {}).items():
+            out[f"platforms.{platform}.caption.{name}"] = value
+        return out
+
+    def apply(self, settings: Settings) -> Settings:
+        """``settings`` with these options applied; raises ConfigError when they are invalid."""
+        chosen = settings.with_overrides(self.overrides(settings))
+        chosen.clip_length_range()
+        return chosen
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A caller identity; the key itself is never stored, only its hash."""
+
+    id: str
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    """How far one pipeline stage of a job has come."""
+
+    name: str
+    fraction: float
+    started_at: float
+    wall_s: float | None = None
+    """Set when the stage reached 1.0: seconds from its first report to completion."""
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One job as stored."""
+
+    id: str
+    owner_key_id: str
+    state: JobState
+    source: str
+    """What the pipeline reads: the uploaded file's path, or the URL."""
+    source_name: str
+    """What the caller sent: the upload's file name, or the URL."""
+    options: JobOptions
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    attempt: int = 1
+    stages: tuple[StageProgress, ...] = ()
+    clip_count: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a successful run reports back to the store."""
+
+    clip_count: int
+    stage_wall_s: dict[str, float]
+    cache_hits: int
+    cache_misses: int
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a caller's jobs, newest first."""
+
+    jobs: tuple[JobRecord, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class StageHistogram:
+    """Distribution of one stage's wall time over finished jobs (cumulative buckets)."""
+
+    stage: str
+    buckets: tuple[tuple[float, int], ...]
+    count: int
+    sum_s: float
+
+
+class JobStore(Protocol):
+    """Durable record of API keys and jobs."""
+
+    def add_key(self, name: str, key_hash: str) -> ApiKey:
+        """Record a new API key by its hash."""
+        ...
+
+    def key_for_hash(self, key_hash: str) -> ApiKey:
+        """The key with this hash; raises UnknownApiKey."""
+        ...
+
+    def add_job(self, job: JobRecord) -> None:
+        """Record a new job; returns only once it is committed."""
+        ...
+
+    def job(self, job_id: str, owner_key_id: str | None = None) -> JobRecord:
+        """A job (of this owner, when given); raises JobNotFound."""
+        ...
+
+    def jobs_page(self, owner_key_id: str, limit: int, cursor: str | None) -> JobPage:
+        """The owner's jobs, newest first, ``limit`` at a time."""
+        ...
+
+    def submission_times(self, owner_key_id: str, since: float) -> list[float]:
+        """Creation times (oldest first) of the owner's submissions since ``since``."""
+        ...
+
+    def claim(self, job_id: str, attempt: int) -> JobRecord:
+        """Mark the job running for this attempt; raises JobWithdrawn."""
+        ...
+
+    def record_progress(self, job_id: str, attempt: int, stages: Sequence[StageProgress]) -> None:
+        """Store per-stage progress; raises JobWithdrawn."""
+        ...
+
+    def complete(self, job_id: str, attempt: int, outcome: JobOutcome) -> None:
+        """Mark the job succeeded; raises JobWithdrawn."""
+        ...
+
+    def fail(self, job_id: str, attempt: int, reason: str) -> None:
+        """Mark the job failed with a reason; raises JobWithdrawn."""
+        ...
+
+    def delete(self, job_id: str, owner_key_id: str) -> JobRecord:
+        """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
+        ...
+
+    def requeue_unfinished(self) -> list[JobRecord]:
+        """Re-queue every queued or running job under a new attempt (after a restart)."""
+        ...
+
+    def state_counts(self) -> dict[JobState, int]:
+        """Number of accepted jobs in each state, deleted ones included."""
+        ...
+
+    def stage_histograms(self, bounds_s: Sequence[float]) -> list[StageHistogram]:
+        """Per-stage wall-time histograms over finished runs."""
+        ...
+
+
+def new_id() -> str:
+    """A fresh, unguessable id for a job or an API key."""
+    return uuid.uuid4().hex

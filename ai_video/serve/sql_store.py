@@ -1,0 +1,385 @@
+"""The job store on SQLAlchemy Core: a SQLite file in the data directory by default.
+
+Set ``serve.db_url`` to a PostgreSQL URL to share one store between several nodes. Every
+write is one short transaction, so a job is acknowledged only after its row is committed;
+executor writes are conditional on the job's current ``attempt`` (see serve/jobs.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ai_video.config import ServeConfig
+from ai_video.errors import InputError
+from ai_video.serve.jobs import (
+    ACTIVE_STATES,
+    ApiKey,
+    Clock,
+    JobNotFound,
+    JobOptions,
+    JobOutcome,
+    JobPage,
+    JobRecord,
+    JobState,
+    JobWithdrawn,
+    StageHistogram,
+    StageProgress,
+    UnknownApiKey,
+    new_id,
+)
+
+_meta = sa.MetaData()
+
+_keys = sa.Table(
+    "api_keys",
+    _meta,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+_jobs = sa.Table(
+    "jobs",
+    _meta,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_key_id", sa.String(32), sa.ForeignKey("api_keys.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("stages", sa.JSON, nullable=False),
+    sa.Column("clip_count", sa.Integer, nullable=False),
+    sa.Column("cache_hits", sa.Integer, nullable=False),
+    sa.Column("cache_misses", sa.Integer, nullable=False),
+    sa.Column("deleted_at", sa.Float),
+    sa.Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
+)
+
+_stage_runs = sa.Table(
+    "stage_runs",
+    _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(32), nullable=False),
+    sa.Column("stage", sa.String(64), nullable=False, index=True),
+    sa.Column("wall_s", sa.Float, nullable=False),
+)
+
+
+def database_url(cfg: ServeConfig) -> str:
+    """The configured store URL, or the SQLite file in the data directory."""
+    if cfg.db_url:
+        return cfg.db_url
+    return f"sqlite:///{(Path(cfg.data_dir) / 'jobs.sqlite3').absolute()}"
+
+
+def open_store(cfg: ServeConfig, clock: Clock = time.time) -> SqlJobStore:
+    """The job store described by ``cfg`` (creating the data directory and tables)."""
+    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    return SqlJobStore(database_url(cfg), clock=clock)
+
+
+class SqlJobStore:
+    """:class:`JobStore` on any SQLAlchemy database (SQLite file by default)."""
+
+    def __init__(self, url: str, clock: Clock = time.time) -> None:
+        self._clock = clock
+        self._engine = sa.create_engine(url, future=True)
+        if self._engine.dialect.name == "sqlite":
+            sa.event.listen(self._engine, "connect", _sqlite_pragmas)
+        _meta.create_all(self._engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def add_key(self, name: str, key_hash: str) -> ApiKey:
+        """Record a new API key by its hash."""
+        key = ApiKey(id=new_id(), name=name, created_at=self._clock())
+        with self._engine.begin() as conn:
+            conn.execute(
+                _keys.insert().values(
+                    id=key.id, name=name, key_hash=key_hash, created_at=key.created_at
+                )
+            )
+        return key
+
+    def key_for_hash(self, key_hash: str) -> ApiKey:
+        """The key with this hash; raises UnknownApiKey."""
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(_keys).where(_keys.c.key_hash == key_hash)).first()
+        if row is None:
+            raise UnknownApiKey("unknown API key")
+        return ApiKey(id=row.id, name=row.name, created_at=row.created_at)
+
+    def add_job(self, job: JobRecord) -> None:
+        """Record a new job; returns only once it is committed."""
+        with self._engine.begin() as conn:
+            conn.execute(_jobs.insert().values(**_job_row(job)))
+
+    def job(self, job_id: str, owner_key_id: str | None = None) -> JobRecord:
+        """A job (of this owner, when given); raises JobNotFound."""
+        query = sa.select(_jobs).where(_jobs.c.id == job_id, _jobs.c.deleted_at.is_(None))
+        if owner_key_id is not None:
+            query = query.where(_jobs.c.owner_key_id == owner_key_id)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise JobNotFound(f"job {job_id} not found")
+        return _job_record(row)
+
+    def jobs_page(self, owner_key_id: str, limit: int, cursor: str | None) -> JobPage:
+        """The owner's jobs, newest first, ``limit`` at a time."""
+        query = (
+            sa.select(_jobs)
+            .where(_jobs.c.owner_key_id == owner_key_id, _jobs.c.deleted_at.is_(None))
+            .order_by(_jobs.c.created_at.desc(), _jobs.c.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            created_at, last_id = _decode_cursor(cursor)
+            query = query.where(
+                sa.or_(
+                    _jobs.c.created_at < created_at,
+                    sa.and_(_jobs.c.created_at == created_at, _jobs.c.id < last_id),
+                )
+            )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        jobs = tuple(_job_record(r) for r in rows[:limit])
+        more = len(rows) > limit
+        next_cursor = _encode_cursor(jobs[-1].created_at, jobs[-1].id) if more and jobs else None
+        return JobPage(jobs=jobs, next_cursor=next_cursor)
+
+    def submission_times(self, owner_key_id: str, since: float) -> list[float]:
+        """Creation times (oldest first) of the owner's submissions since ``since``."""
+        query = (
+            sa.select(_jobs.c.created_at)
+            .where(_jobs.c.owner_key_id == owner_key_id, _jobs.c.created_at >= since)
+            .order_by(_jobs.c.created_at)
+        )
+        with self._engine.connect() as conn:
+            return [float(t) for t in conn.execute(query).scalars()]
+
+    def claim(self, job_id: str, attempt: int) -> JobRecord:
+        """Mark the job running for this attempt; raises JobWithdrawn."""
+        self._update_attempt(
+            job_id, attempt, state=JobState.RUNNING.value, started_at=self._clock(), stages=[]
+        )
+        return self.job(job_id)
+
+    def record_progress(self, job_id: str, attempt: int, stages: Sequence[StageProgress]) -> None:
+        """Store per-stage progress; raises JobWithdrawn."""
+        self._update_attempt(job_id, attempt, stages=[_stage_json(s) for s in stages])
+
+    def complete(self, job_id: str, attempt: int, outcome: JobOutcome) -> None:
+        """Mark the job succeeded; raises JobWithdrawn."""
+        with self._engine.begin() as conn:
+            self._update_attempt(
+                job_id,
+                attempt,
+                conn=conn,
+                state=JobState.SUCCEEDED.value,
+                finished_at=self._clock(),
+                clip_count=outcome.clip_count,
+                cache_hits=outcome.cache_hits,
+                cache_misses=outcome.cache_misses,
+            )
+            if outcome.stage_wall_s:
+                conn.execute(
+                    _stage_runs.insert(),
+                    [
+                        {"job_id": job_id, "stage": stage, "wall_s": wall_s}
+                        for stage, wall_s in outcome.stage_wall_s.items()
+                    ],
+                )
+
+    def fail(self, job_id: str, attempt: int, reason: str) -> None:
+        """Mark the job failed with a reason; raises JobWithdrawn."""
+        self._update_attempt(
+            job_id, attempt, state=JobState.FAILED.value, finished_at=self._clock(), error=reason
+        )
+
+    def delete(self, job_id: str, owner_key_id: str) -> JobRecord:
+        """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
+        job = self.job(job_id, owner_key_id)
+        now = self._clock()
+        state = JobState.CANCELLED if job.state in ACTIVE_STATES else job.state
+        values: dict[str, Any] = {"deleted_at": now, "state": state.value}
+        if job.finished_at is None:
+            values["finished_at"] = now
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                _jobs.update()
+                .where(_jobs.c.id == job_id, _jobs.c.deleted_at.is_(None))
+                .values(**values)
+            )
+        if done.rowcount != 1:
+            raise JobNotFound(f"job {job_id} not found")
+        return replace(job, state=state)
+
+    def requeue_unfinished(self) -> list[JobRecord]:
+        """Re-queue every queued or running job under a new attempt (after a restart)."""
+        query = (
+            sa.select(_jobs.c.id, _jobs.c.attempt)
+            .where(
+                _jobs.c.state.in_([s.value for s in ACTIVE_STATES]), _jobs.c.deleted_at.is_(None)
+            )
+            .order_by(_jobs.c.created_at)
+        )
+        with self._engine.connect() as conn:
+            unfinished = conn.execute(query).all()
+        requeued = []
+        for job_id, attempt in unfinished:
+            try:
+                self._update_attempt(
+                    job_id,
+                    attempt,
+                    attempt=attempt + 1,
+                    state=JobState.QUEUED.value,
+                    started_at=None,
+                    stages=[],
+                )
+            except JobWithdrawn:
+                continue  # deleted or requeued by someone else in the meantime
+            requeued.append(self.job(job_id))
+        return requeued
+
+    def state_counts(self) -> dict[JobState, int]:
+        """Number of accepted jobs in each state, deleted ones included."""
+        query = sa.select(_jobs.c.state, sa.func.count()).group_by(_jobs.c.state)
+        counts = dict.fromkeys(JobState, 0)
+        with self._engine.connect() as conn:
+            for state, count in conn.execute(query):
+                counts[JobState(state)] = int(count)
+        return counts
+
+    def stage_histograms(self, bounds_s: Sequence[float]) -> list[StageHistogram]:
+        """Per-stage wall-time histograms over finished runs."""
+        wall = _stage_runs.c.wall_s
+        columns = [
+            sa.func.sum(sa.case((wall <= bound, 1), else_=0)).label(f"le_{i}")
+            for i, bound in enumerate(bounds_s)
+        ]
+        query = (
+            sa.select(_stage_runs.c.stage, sa.func.count(), sa.func.sum(wall), *columns)
+            .group_by(_stage_runs.c.stage)
+            .order_by(_stage_runs.c.stage)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            StageHistogram(
+                stage=row[0],
+                buckets=tuple((b, int(row[3 + i] or 0)) for i, b in enumerate(bounds_s)),
+                count=int(row[1]),
+                sum_s=float(row[2] or 0.0),
+            )
+            for row in rows
+        ]
+
+    def _update_attempt(
+        self, job_id: str, held_attempt: int, conn: sa.Connection | None = None, **values: Any
+    ) -> None:
+        statement = (
+            _jobs.update()
+            .where(
+                _jobs.c.id == job_id,
+                _jobs.c.attempt == held_attempt,
+                _jobs.c.deleted_at.is_(None),
+            )
+            .values(**values)
+        )
+        if conn is None:
+            with self._engine.begin() as own:
+                rowcount = own.execute(statement).rowcount
+        else:
+            rowcount = conn.execute(statement).rowcount
+        if rowcount != 1:
+            raise JobWithdrawn(f"job {job_id} attempt {held_attempt} was withdrawn")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _job_row(job: JobRecord) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "owner_key_id": job.owner_key_id,
+        "state": job.state.value,
+        "source": job.source,
+        "source_name": job.source_name,
+        "options": job.options.model_dump(mode="json", exclude_none=True),
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "attempt": job.attempt,
+        "stages": [_stage_json(s) for s in job.stages],
+        "clip_count": job.clip_count,
+        "cache_hits": job.cache_hits,
+        "cache_misses": job.cache_misses,
+        "deleted_at": None,
+    }
+
+
+def _job_record(row: sa.Row[Any]) -> JobRecord:
+    return JobRecord(
+        id=row.id,
+        owner_key_id=row.owner_key_id,
+        state=JobState(row.state),
+        source=row.source,
+        source_name=row.source_name,
+        options=JobOptions.model_validate(row.options),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        attempt=row.attempt,
+        stages=tuple(
+            StageProgress(s["name"], s["fraction"], s["started_at"], s.get("wall_s"))
+            for s in row.stages
+        ),
+        clip_count=row.clip_count,
+        cache_hits=row.cache_hits,
+        cache_misses=row.cache_misses,
+    )
+
+
+def _stage_json(stage: StageProgress) -> dict[str, Any]:
+    return {
+        "name": stage.name,
+        "fraction": stage.fraction,
+        "started_at": stage.started_at,
+        "wall_s": stage.wall_s,
+    }
+
+
+def _encode_cursor(created_at: float, job_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at!r}/{job_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, job_id = raw.split("/", 1)
+        return float(created_at), job_id
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"invalid page cursor {cursor!r}") from None
