@@ -333,6 +333,88 @@ def report(
     guarded(body)
 
 
+@app.command()
+def generate(
+    script: Annotated[
+        Path | None, typer.Argument(help="Markdown/text script (omit with --topic).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("out/short"),
+    platform: Annotated[PlatformName | None, typer.Option(help="Output preset.")] = None,
+    voice: Annotated[str | None, typer.Option(help="Piper voice name, or 'espeak'.")] = None,
+    music: Annotated[Path | None, typer.Option(help="Music file mixed under the voice.")] = None,
+    visuals: Annotated[Path | None, typer.Option(help="Folder of images/videos.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Let the LLM write the script.")] = None,
+    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible URL.")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model")] = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Turn a script (or a topic) into a narrated, captioned short."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.pipeline.generate_job import GenerateOptions
+        from ai_video.pipeline.runtime import run_generate
+
+        options = GenerateOptions(
+            platform=platform,
+            voice=voice,
+            music=music,
+            visuals_dir=visuals,
+            topic=topic,
+            llm_url=llm_url,
+            llm_model=llm_model,
+        )
+        settings = _settings(config, {})
+        with stage_progress("generating a short") as progress:
+            result = run_generate(script, out, settings, options, progress)
+        out_console.print(
+            f"{result.scenes} scenes, {result.duration_s:.1f} s, voice {result.voice}: "
+            f"{result.video}"
+        )
+
+    guarded(body)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the HTTP API and the web page (Ray Serve on a local or remote Ray)."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.serve.commands import serve_main
+
+        serve_main(host, port, config)
+
+    guarded(body)
+
+
+keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Create an API key; it is printed once (only its hash is stored)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.serve.commands import create_key
+
+        key = create_key(name, _settings(config, {}))
+        out_console.print(key, highlight=False, soft_wrap=True)
+
+    guarded(body)
+
+
 @app.command("node-resources")
 def node_resources() -> None:
     """Print this node's Ray custom resources as JSON (for `ray start --resources`)."""

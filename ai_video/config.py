@@ -78,23 +78,43 @@ def _default_platforms() -> dict[str, PlatformPreset]:
     square = CaptionStyle(font_size_px=64, margin_v_frac=0.15)
     return {
         "tiktok": PlatformPreset(
-            width_px=1080, height_px=1920, min_clip_s=8, max_clip_s=15, target_clip_s=12,
+            width_px=1080,
+            height_px=1920,
+            min_clip_s=8,
+            max_clip_s=15,
+            target_clip_s=12,
             caption=vertical,
         ),
         "shorts": PlatformPreset(
-            width_px=1080, height_px=1920, min_clip_s=10, max_clip_s=60, target_clip_s=30,
+            width_px=1080,
+            height_px=1920,
+            min_clip_s=10,
+            max_clip_s=60,
+            target_clip_s=30,
             caption=vertical,
         ),
         "reels": PlatformPreset(
-            width_px=1080, height_px=1920, min_clip_s=10, max_clip_s=90, target_clip_s=30,
+            width_px=1080,
+            height_px=1920,
+            min_clip_s=10,
+            max_clip_s=90,
+            target_clip_s=30,
             caption=vertical,
         ),
         "youtube": PlatformPreset(
-            width_px=1920, height_px=1080, min_clip_s=10, max_clip_s=60, target_clip_s=30,
+            width_px=1920,
+            height_px=1080,
+            min_clip_s=10,
+            max_clip_s=60,
+            target_clip_s=30,
             caption=landscape,
         ),
         "square": PlatformPreset(
-            width_px=1080, height_px=1080, min_clip_s=8, max_clip_s=60, target_clip_s=20,
+            width_px=1080,
+            height_px=1080,
+            min_clip_s=8,
+            max_clip_s=60,
+            target_clip_s=20,
             caption=square,
         ),
     }
@@ -337,8 +357,24 @@ class RenderConfig(Section):
     x264_threads: int = Field(0, description="libx264 threads (0 = physical cores).")
     nvenc_args: tuple[str, ...] = Field(
         (
-            "-preset", "p4", "-tune", "hq", "-rc", "vbr", "-cq", "23", "-b:v", "5M",
-            "-maxrate", "8M", "-bufsize", "10M", "-spatial-aq", "1", "-temporal-aq", "1",
+            "-preset",
+            "p4",
+            "-tune",
+            "hq",
+            "-rc",
+            "vbr",
+            "-cq",
+            "23",
+            "-b:v",
+            "5M",
+            "-maxrate",
+            "8M",
+            "-bufsize",
+            "10M",
+            "-spatial-aq",
+            "1",
+            "-temporal-aq",
+            "1",
         ),
         description="h264_nvenc arguments.",
     )
@@ -374,8 +410,9 @@ class CacheConfig(Section):
 
     enabled: bool = Field(True, description="Reuse stage outputs across runs.")
     dir: Path = Field(
-        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "ai_video",
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ai_video"
+        ),
         description="Where cached stage outputs live.",
     )
     max_bytes: int = Field(20 * 1024**3, description="Size cap; least recently used entries go.")
@@ -405,11 +442,11 @@ class ServeConfig(Section):
     host: str = Field("127.0.0.1", description="Address the HTTP server binds (loopback only).")
     port: int = Field(8000, description="Port the HTTP server listens on.")
     data_dir: Path = Field(
-        default_factory=lambda: Path(
-            os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")
-        )
-        / "ai_video"
-        / "serve",
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+            / "ai_video"
+            / "serve"
+        ),
         description="Where uploads, job outputs and the default SQLite job store live.",
     )
     db_url: str | None = Field(

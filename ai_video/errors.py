@@ -42,7 +42,7 @@ class FFmpegTimeout(FFmpegError):
 
 
 class ModelUnavailable(AiVideoError):
-    """A model is missing or failed its checksum; the message says what, where, and how to get it."""
+    """A model is missing or failed its checksum; the message says what, where, how to fix."""
 
     exit_code = 2
 

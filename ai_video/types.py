@@ -25,7 +25,7 @@ def frame_to_s(index: int, fps: float) -> float:
 
 def s_to_frame(t_s: float, fps: float) -> int:
     """Index of the frame shown at time ``t_s`` on a constant-rate timeline."""
-    return int(math.floor(t_s * fps + 1e-6))
+    return math.floor(t_s * fps + 1e-6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,4 +485,3 @@ class ClipResult:
     thumbnail: Path
     render_wall_s: float
     extra: dict[str, float] = field(default_factory=dict)
-

@@ -48,8 +48,10 @@ def _fail_on_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     if os.environ.get("AI_VIDEO_ALLOW_ERROR_LOGS"):
         return
     errors = [
-        r for r in caplog.get_records("call")
-        if r.levelno >= logging.ERROR and not getattr(r, "expected", False)
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR
+        and not getattr(r, "expected", False)
         and r.name.startswith("ai_video")
     ]
     if errors:
@@ -113,11 +115,16 @@ def ray_cluster() -> Iterator[RayTestCluster]:
 
     cluster = Cluster(
         initialize_head=True,
-        head_node_args={"num_cpus": 2, "resources": {"head_node": 1},
-                        "object_store_memory": 300 * 1024**2, "include_dashboard": False},
+        head_node_args={
+            "num_cpus": 2,
+            "resources": {"head_node": 1},
+            "object_store_memory": 300 * 1024**2,
+            "include_dashboard": False,
+        },
     )
-    worker = cluster.add_node(num_cpus=2, resources={"render_node": 2},
-                              object_store_memory=300 * 1024**2)
+    worker = cluster.add_node(
+        num_cpus=2, resources={"render_node": 2}, object_store_memory=300 * 1024**2
+    )
     ray.init(address=cluster.address, logging_level=logging.WARNING, log_to_driver=False)
     try:
         yield RayTestCluster(

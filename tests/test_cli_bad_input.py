@@ -17,7 +17,11 @@ def run_cli(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[s
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "ai_video.cli", *args],
-        capture_output=True, text=True, timeout=timeout_s, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=env,
+        check=False,
     )
 
 
@@ -83,8 +87,9 @@ def test_truncated_mp4(media: Path, tmp_path: Path, out_dir: Path) -> None:
 
 def test_bad_option_value(tmp_path: Path, out_dir: Path) -> None:
     clip = make_lavfi_clip(tmp_path / "ok.mp4", duration_s=1.0)
-    proc = run_cli("clip", str(clip), "--out", str(out_dir), "--no-ray", "--min-s", "30",
-                   "--max-s", "10")
+    proc = run_cli(
+        "clip", str(clip), "--out", str(out_dir), "--no-ray", "--min-s", "30", "--max-s", "10"
+    )
     _assert_clean_failure(proc, out_dir, "clip length")
 
 
@@ -101,9 +106,20 @@ def test_truncated_faststart_mp4(media: Path, tmp_path: Path, out_dir: Path) -> 
     """A cut-short file whose header is up front probes fine; it must still be refused."""
     whole = tmp_path / "faststart.mp4"
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i",
-         str(media / "talking" / "sadtalker_WDA_KatieHill_000.mp4"),
-         "-c", "copy", "-movflags", "+faststart", str(whole)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(media / "talking" / "sadtalker_WDA_KatieHill_000.mp4"),
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            str(whole),
+        ],
         check=True,
     )
     data = whole.read_bytes()

@@ -74,7 +74,8 @@ def run_ffmpeg(
         )
     except subprocess.TimeoutExpired as exc:
         err = (exc.stderr or b"").decode("utf-8", "replace")
-        raise FFmpegTimeout(cmd, -9, stderr_tail(err) + f"\ntimed out after {timeout_s:.0f} s")
+        tail = stderr_tail(err) + f"\ntimed out after {timeout_s:.0f} s"
+        raise FFmpegTimeout(cmd, -9, tail) from None
     except FileNotFoundError:
         raise FFmpegError(cmd, 127, f"{binary} not found on PATH (install ffmpeg)") from None
     err = proc.stderr.decode("utf-8", "replace")
@@ -117,7 +118,8 @@ def stream_ffmpeg(binary: str, args: Sequence[str], timeout_s: float) -> Iterato
                 proc.wait()
                 err_file.seek(0)
                 tail = stderr_tail(err_file.read().decode("utf-8", "replace"))
-                raise FFmpegTimeout(cmd, -9, tail + f"\ntimed out after {timeout_s:.0f} s") from None
+                tail += f"\ntimed out after {timeout_s:.0f} s"
+                raise FFmpegTimeout(cmd, -9, tail) from None
         if completed and code != 0:
             err_file.seek(0)
             raise FFmpegError(cmd, code, stderr_tail(err_file.read().decode("utf-8", "replace")))

@@ -27,7 +27,12 @@ def probe(path: Path, cfg: MediaConfig) -> MediaInfo:
     if size == 0:
         raise InputError(f"{path}: file is empty (0 bytes)")
     args = [
-        "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
         *local_input(path),
     ]
     try:
@@ -153,8 +158,18 @@ def require_complete(info: MediaInfo, cfg: MediaConfig) -> None:
     Catches files cut short after a front-loaded header (``+faststart`` mp4), which probe
     fine but hold no data past the cut. Costs one decode of the last second.
     """
-    args = ["-v", "error", "-sseof", "-1", *local_input(info.path), "-map", "0",
-            "-f", "framecrc", "-"]
+    args = [
+        "-v",
+        "error",
+        "-sseof",
+        "-1",
+        *local_input(info.path),
+        "-map",
+        "0",
+        "-f",
+        "framecrc",
+        "-",
+    ]
     try:
         result = run_ffmpeg(cfg.ffmpeg_bin, args, timeout_s=cfg.probe_timeout_s)
     except FFmpegError as exc:

@@ -13,8 +13,9 @@ import itertools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -23,6 +24,7 @@ from ai_video.config import RayConfig, Settings
 from ai_video.pipeline.capabilities import detect_node_resources
 from ai_video.pipeline.local_ray import LOCAL_RAY_ENV, wants_local_ray
 from ai_video.pipeline.models import MODEL_FACTORIES
+from ai_video.types import EncoderProfile, RenderResult, ScenePlan
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,6 @@ ACTOR_CPUS = 0.5
 
 ACTOR_MODELS = ("asr", "text")
 """Models held by actors; other models are cheap enough to build inside the task."""
-
 
 
 @contextmanager
@@ -102,7 +103,7 @@ class RayBackend:
         if model not in self._pools:
             size = self._settings.ray.asr_actors if model == "asr" else 1
             self._pools[model] = [
-                ModelActor.options(num_cpus=ACTOR_CPUS).remote(model, self._settings_ref)  # type: ignore[attr-defined]
+                ModelActor.options(num_cpus=ACTOR_CPUS).remote(model, self._settings)  # type: ignore[attr-defined]
                 for _ in range(size)
             ]
             self._cycles[model] = itertools.cycle(self._pools[model])
@@ -147,3 +148,18 @@ class RayBackend:
                 ray.kill(actor)
         self._pools.clear()
         self._cycles.clear()
+
+
+def render_scenes_on_ray(
+    plans: Sequence[ScenePlan], encoder: EncoderProfile, settings: Settings, work_dir: Path
+) -> list[RenderResult]:
+    """Render generate's scenes as parallel Ray tasks (same encode parameters for each)."""
+    from ai_video.render.scene import render_scene
+
+    resources = dict(settings.ray.render_resources)
+    if encoder.hardware:
+        resources["nvenc"] = 1.0
+    task = ray.remote(render_scene).options(
+        name="scene_render", num_cpus=1, max_retries=3, resources=resources or None
+    )
+    return list(ray.get([task.remote(plan, encoder, settings, work_dir) for plan in plans]))

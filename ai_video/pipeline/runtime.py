@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ai_video.config import Settings
 from ai_video.pipeline.batch import BatchProgress
 from ai_video.pipeline.clip_job import run_clip_job
 from ai_video.pipeline.local_ray import prepare_local_ray_env
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
+
+if TYPE_CHECKING:
+    from ai_video.pipeline.generate_job import GenerateOptions, GenerateResult
 
 
 def run_clip(
@@ -71,3 +75,40 @@ def run_batch_manifest(
             return run_batch(items, out_dir, settings, ray_backend, on_progress)
         finally:
             ray_backend.close()
+
+
+def run_generate(
+    script: Path | None,
+    out_dir: Path,
+    settings: Settings,
+    options: GenerateOptions,
+    progress: ProgressFn = no_progress,
+) -> GenerateResult:
+    """Make a narrated short; on Ray the voice is the cluster's one TTS actor."""
+    from ai_video.pipeline.generate_job import apply_options, load_models, run_generate_job
+
+    if not settings.ray.enabled:
+        return run_generate_job(script, out_dir, settings, options, progress)
+    prepare_local_ray_env(settings.ray)
+    from ai_video.pipeline.local_ray import wants_local_ray
+    from ai_video.pipeline.ray_backend import ray_session, render_scenes_on_ray
+    from ai_video.pipeline.tts_actor import ActorSynthesizer, tts_actor
+
+    job_settings = apply_options(settings, options)
+    with ray_session(settings.ray):
+        actor = tts_actor(job_settings.generate, detached=not wants_local_ray(settings.ray))
+        models = load_models(
+            job_settings,
+            with_visual_ranking=options.visuals_dir is not None
+            or job_settings.generate.provider_url is not None,
+            synthesizer=ActorSynthesizer(actor),  # type: ignore[arg-type]
+        )
+        return run_generate_job(
+            script,
+            out_dir,
+            settings,
+            options,
+            progress,
+            models=models,
+            scene_renderer=render_scenes_on_ray,
+        )

@@ -19,9 +19,9 @@ TTS_ACTOR_NAME = "ai_video_tts"
 TTS_NAMESPACE = "ai_video"
 
 
-@ray.remote(max_restarts=2, max_task_retries=2, max_concurrency=1)
+@ray.remote(max_restarts=2, max_task_retries=2)
 class TtsActor:
-    """Holds one piper voice (or espeak-ng) and synthesizes one text at a time."""
+    """Holds one piper voice (or espeak-ng); a sync actor runs one call at a time, in order."""
 
     def __init__(self, cfg: GenerateConfig) -> None:
         from ai_video.generate.tts import Synthesizer

@@ -19,8 +19,8 @@ from ai_video.media.ffmpeg import file_url, local_input
 from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
-_GRAPH_SPECIAL = "\\'[],;"
-_OPTION_SPECIAL = "\\':"
+GRAPH_SPECIAL = "\\'[],;"
+OPTION_SPECIAL = "\\':"
 
 
 def build_render_args(
@@ -108,13 +108,13 @@ def _step_expression(frames: Sequence[int], values: Sequence[int], fps: float) -
 
 def subtitles_filter(ass_path: Path, fonts_dir: Path | None) -> str:
     """The ``subtitles`` filter burning ``ass_path``, escaped for an ffmpeg filter graph."""
-    option = "filename=" + _escape(file_url(ass_path), _OPTION_SPECIAL)
+    option = "filename=" + escape_filter_text(file_url(ass_path), OPTION_SPECIAL)
     if fonts_dir is not None:
-        option += ":fontsdir=" + _escape(str(Path(fonts_dir).absolute()), _OPTION_SPECIAL)
-    return "subtitles=" + _escape(option, _GRAPH_SPECIAL)
+        option += ":fontsdir=" + escape_filter_text(str(Path(fonts_dir).absolute()), OPTION_SPECIAL)
+    return "subtitles=" + escape_filter_text(option, GRAPH_SPECIAL)
 
 
-def _escape(text: str, special: str) -> str:
+def escape_filter_text(text: str, special: str) -> str:
     """Backslash-escape every character of ``special`` in ``text`` (one ffmpeg quoting level)."""
     return "".join("\\" + ch if ch in special else ch for ch in text)
 

@@ -102,9 +102,7 @@ def test_vfr_source_on_its_nominal_timeline(media: Path) -> None:
     repeats = int(np.sum(np.all(frames[1:] == frames[:-1], axis=(1, 2, 3))))
     assert abs(repeats - 79) <= 3  # the dropped frames come back as duplicates
     no_nominal = dataclasses.replace(info, video=dataclasses.replace(info.video, nominal_fps=0.0))
-    average = _all_frames(
-        list(stream_frames(no_nominal, AnalysisConfig(frame_width_px=96), MEDIA))
-    )
+    average = _all_frames(list(stream_frames(no_nominal, AnalysisConfig(frame_width_px=96), MEDIA)))
     assert len(average) == 160  # without a nominal rate: the average rate, no duplicates
 
 

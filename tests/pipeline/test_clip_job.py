@@ -31,9 +31,13 @@ SOURCE = Path("talking") / "dfrf_cnn2_25fps.mp4"
 @pytest.fixture(scope="module")
 def job(media: Path, tmp_path_factory: pytest.TempPathFactory) -> ClipJobResult:
     out = tmp_path_factory.mktemp("clip_job") / "out"
-    settings = Settings().with_overrides({
-        "cache.enabled": False, "ray.enabled": False, "curate.max_clips": 3,
-    })
+    settings = Settings().with_overrides(
+        {
+            "cache.enabled": False,
+            "ray.enabled": False,
+            "curate.max_clips": 3,
+        }
+    )
     return run_clip_job(ClipRequest(source=str(media / SOURCE), out_dir=out), settings)
 
 
@@ -50,8 +54,18 @@ def transcript(job: ClipJobResult) -> Transcript:
 
 def ffprobe_streams(path: Path) -> dict[str, Any]:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format",
-         str(path)], capture_output=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
     ).stdout
     data: dict[str, Any] = json.loads(out)
     return data
@@ -105,8 +119,9 @@ def test_captions_match_the_spoken_words(
     for c in manifest["clips"]:
         subs = pysubs2.load(str(job.out_dir / c["captions"]["srt"]))
         caption_words = _norm(" ".join(e.plaintext for e in subs))
-        spoken = [w for w in transcript.words
-                  if c["start_s"] <= (w.start_s + w.end_s) / 2 < c["end_s"]]
+        spoken = [
+            w for w in transcript.words if c["start_s"] <= (w.start_s + w.end_s) / 2 < c["end_s"]
+        ]
         assert caption_words == _norm(" ".join(w.text for w in spoken))
         first = spoken[0]
         assert abs(subs[0].start / 1000 - (first.start_s - c["start_s"])) < 0.1

@@ -39,11 +39,16 @@ def _manifest(tmp: Path, media: Path, extra: list[str] | None = None) -> Path:
 
 
 def _settings(cache_dir: Path, **ray_opts: object) -> Settings:
-    return Settings().with_overrides({
-        "curate.max_clips": 1, "curate.min_s": 1.0, "curate.max_s": 6.0,
-        "cache.dir": str(cache_dir), "ray.max_concurrent_videos": 2,
-        **{f"ray.{k}": v for k, v in ray_opts.items()},
-    })
+    return Settings().with_overrides(
+        {
+            "curate.max_clips": 1,
+            "curate.min_s": 1.0,
+            "curate.max_s": 6.0,
+            "cache.dir": str(cache_dir),
+            "ray.max_concurrent_videos": 2,
+            **{f"ray.{k}": v for k, v in ray_opts.items()},
+        }
+    )
 
 
 def test_two_node_batch_places_renders_and_records_bad_rows(
@@ -122,8 +127,19 @@ def test_resume_after_driver_sigkill(
     config = tmp_path / "settings.yaml"
     config.write_text(yaml.safe_dump({**OPTIONS, "ray": {"max_concurrent_videos": 1}}))
     env = {**os.environ, "AI_VIDEO_CACHE__DIR": str(tmp_path / "cache")}
-    cmd = [sys.executable, "-m", "ai_video.cli", "batch", str(manifest), "--out", str(out),
-           "--address", ray_cluster.address, "--config", str(config)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ai_video.cli",
+        "batch",
+        str(manifest),
+        "--out",
+        str(out),
+        "--address",
+        ray_cluster.address,
+        "--config",
+        str(config),
+    ]
 
     driver = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 240
@@ -133,17 +149,23 @@ def test_resume_after_driver_sigkill(
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     killed_at = time.time()
-    finished = {p.parent.name: _sha(p.parent / "clip_01.mp4")
-                for p in out.glob("*/manifest.json") if (p.parent / "clip_01.mp4").exists()}
+    finished = {
+        p.parent.name: _sha(p.parent / "clip_01.mp4")
+        for p in out.glob("*/manifest.json")
+        if (p.parent / "clip_01.mp4").exists()
+    }
     assert finished, "at least one video finished before the kill"
     first = read_rows(out)
-    completed = {(r["video_id"], r["stage"]) for r in first.filter(pl.col("ok")).iter_rows(named=True)}
+    completed = {
+        (r["video_id"], r["stage"]) for r in first.filter(pl.col("ok")).iter_rows(named=True)
+    }
 
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400)
     assert rerun.returncode == 0, rerun.stderr
     second = read_rows(out).filter(pl.col("start") > killed_at)
     recomputed = [
-        (r["video_id"], r["stage"]) for r in second.iter_rows(named=True)
+        (r["video_id"], r["stage"])
+        for r in second.iter_rows(named=True)
         if (r["video_id"], r["stage"]) in completed and not r["cache_hit"]
     ]
     assert recomputed == [], f"completed stages ran again: {recomputed}"

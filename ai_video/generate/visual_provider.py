@@ -1,0 +1,220 @@
+"""Visuals from a search API: one query per scene, in parallel, under a concurrency and rate limit.
+
+:class:`VisualProvider` is the small interface (``search`` then ``download``); the bundled
+implementation, :class:`HttpVisualProvider`, speaks a plain JSON search API::
+
+    GET {provider_url}?query=QUERY&per_page=N   ->   {"results": [{"url": ..., "kind":
+    "image"|"video", "label": ...}, ...]}
+
+which is what a thin adapter in front of Pexels, Pixabay or an internal asset store returns.
+Downloads are content-addressed (xxh3 of the URL) so a rerun fetches nothing, checked like any
+local visual, and a scene whose search or download fails keeps the library or the title card
+(the failure is logged and reported, the short is still made).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+import httpx
+import orjson
+import xxhash
+
+from ai_video.config import GenerateConfig, MediaConfig
+from ai_video.errors import AiVideoError
+from ai_video.generate.visuals import VisualItem, check_visual, media_kind
+
+log = logging.getLogger(__name__)
+
+_RESULTS_PER_QUERY = 3
+_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+
+
+class VisualProviderError(AiVideoError):
+    """The visual search API failed or returned something unusable."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderHit:
+    """One search result: where to fetch it and what it shows."""
+
+    url: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResult:
+    """What one scene's query produced: a checked local file, or the reason there is none."""
+
+    query: str
+    item: VisualItem | None
+    error: str | None = None
+
+
+class VisualProvider(Protocol):
+    """A source of images and videos found by a text query."""
+
+    name: str
+
+    def search(self, query: str) -> list[ProviderHit]:
+        """Results for ``query``, best first."""
+        ...
+
+    def download(self, hit: ProviderHit, dest_dir: Path) -> Path:
+        """Fetch ``hit`` into ``dest_dir`` and return the local file."""
+        ...
+
+
+class RateLimiter:
+    """Spaces request starts at least ``1 / rate_per_s`` seconds apart, across threads."""
+
+    def __init__(self, rate_per_s: float) -> None:
+        """A limiter allowing ``rate_per_s`` starts per second (<= 0 means unlimited)."""
+        self._interval_s = 1.0 / rate_per_s if rate_per_s > 0 else 0.0
+        self._next_s = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next request may start."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_s)
+            self._next_s = start + self._interval_s
+        if start > now:
+            time.sleep(start - now)
+
+
+class HttpVisualProvider:
+    """The JSON search API at ``generate.provider_url``, rate limited, with bearer auth."""
+
+    def __init__(self, cfg: GenerateConfig, transport: httpx.BaseTransport | None = None) -> None:
+        """Prepare the HTTP client; ``provider_url`` must be set."""
+        if not cfg.provider_url:
+            raise VisualProviderError("generate.provider_url is not set")
+        self._url = cfg.provider_url
+        self.name = f"provider:{urlparse(cfg.provider_url).netloc}"
+        headers = (
+            {"Authorization": f"Bearer {cfg.provider_api_key}"} if cfg.provider_api_key else {}
+        )
+        self._http = httpx.Client(
+            timeout=cfg.provider_timeout_s,
+            headers=headers,
+            transport=transport,
+            follow_redirects=True,
+        )
+        self._limiter = RateLimiter(cfg.provider_rate_per_s)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def search(self, query: str) -> list[ProviderHit]:
+        """Results for ``query``; raise :class:`VisualProviderError` on any failure."""
+        self._limiter.wait()
+        params = {"query": query, "per_page": str(_RESULTS_PER_QUERY)}
+        try:
+            response = self._http.get(self._url, params=params)
+            response.raise_for_status()
+            results = orjson.loads(response.content)["results"]
+            return [
+                ProviderHit(str(r["url"]), str(r.get("kind") or ""), str(r.get("label") or query))
+                for r in results
+            ]
+        except (httpx.HTTPError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise VisualProviderError(
+                f"search {query!r} failed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def download(self, hit: ProviderHit, dest_dir: Path) -> Path:
+        """Fetch ``hit`` (once: files are named by the URL's hash) into ``dest_dir``."""
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        stem = xxhash.xxh3_64_hexdigest(hit.url)
+        existing = [p for p in dest_dir.glob(f"{stem}.*") if media_kind(p) is not None]
+        if existing:
+            return existing[0]
+        self._limiter.wait()
+        partial = dest_dir / f".{stem}.{os.getpid()}.{threading.get_ident()}.partial"
+        try:
+            with self._http.stream("GET", hit.url) as response:
+                response.raise_for_status()
+                suffix = _suffix(hit.url, response.headers.get("content-type", ""))
+                _save(response, partial)
+            final = dest_dir / f"{stem}{suffix}"
+            os.replace(partial, final)
+            return final
+        except httpx.HTTPError as exc:
+            raise VisualProviderError(f"download {hit.url} failed: {exc}") from None
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+def fetch_visuals(
+    queries: Sequence[str],
+    provider: VisualProvider,
+    dest_dir: Path,
+    media: MediaConfig,
+    concurrency: int,
+) -> list[ProviderResult]:
+    """One visual per query, searched and downloaded ``concurrency`` at a time, in order."""
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="visual") as pool:
+        futures = [pool.submit(_fetch_one, q, provider, dest_dir, media) for q in queries]
+        return [future.result() for future in futures]
+
+
+def _fetch_one(
+    query: str, provider: VisualProvider, dest_dir: Path, media: MediaConfig
+) -> ProviderResult:
+    """The first result of ``query`` that downloads and decodes."""
+    try:
+        hits = provider.search(query)
+    except VisualProviderError as exc:
+        log.warning("visual search failed, scene keeps the library or a card: %s", exc)
+        return ProviderResult(query, None, str(exc))
+    problems: list[str] = []
+    for hit in hits:
+        try:
+            path = provider.download(hit, dest_dir)
+            kind = media_kind(path) or hit.kind
+            check_visual(path, kind, media)
+        except AiVideoError as exc:
+            problems.append(str(exc))
+            continue
+        return ProviderResult(query, VisualItem(path=path, kind=kind, label=hit.label))
+    reason = "; ".join(problems) or "no results"
+    log.warning("no usable visual for %r from %s: %s", query, provider.name, reason)
+    return ProviderResult(query, None, reason)
+
+
+def _suffix(url: str, content_type: str) -> str:
+    """The file extension from the URL path, else from the content type; only media kinds."""
+    from_path = Path(urlparse(url).path).suffix.lower()
+    if media_kind(Path(f"x{from_path}")) is not None:
+        return from_path
+    guessed = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+    if media_kind(Path(f"x{guessed}")) is not None:
+        return guessed
+    raise VisualProviderError(f"{url}: not an image or video ({content_type or 'no content type'})")
+
+
+def _save(response: httpx.Response, path: Path) -> None:
+    """Stream a response body to ``path``, refusing bodies over the size cap."""
+    written = 0
+    with path.open("wb") as handle:
+        for chunk in response.iter_bytes():
+            written += len(chunk)
+            if written > _MAX_DOWNLOAD_BYTES:
+                raise VisualProviderError(
+                    f"{response.url}: larger than {_MAX_DOWNLOAD_BYTES} bytes"
+                )
+            handle.write(chunk)

@@ -1,0 +1,249 @@
+"""Generate job: 8 scenes (~60 s) end to end, time per stage, and the composition vs MoviePy.
+
+Three measurements in one run, on the shared b-roll library with music:
+1. model loading (piper voice, whisper tiny.en, MiniLM), timed on its own;
+2. ``run_generate_job`` end to end with those models: wall time of every stage;
+3. the composition alone (scene renders + concat + mix) from identical inputs, rendered by
+   ai_video (render_scenes + mix_short) and by MoviePy (benchmarking/generate_moviepy.py),
+   alternated; the report gives MoviePy / ai_video.
+Target from the issue: end to end <= 30 s offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ai_video.config import Settings
+from ai_video.generate import assemble
+from ai_video.generate.align import time_track
+from ai_video.generate.script import Script, parse_script
+from ai_video.generate.tts import SceneNarration, narrate_scene
+from ai_video.generate.visuals import TextLabelScorer, choose_visuals, scan_visuals
+from ai_video.media.audio import write_wav
+from ai_video.media.encoders import detect_encoder
+from ai_video.media.probe import probe
+from ai_video.pipeline.generate_job import (
+    GenerateModels,
+    GenerateOptions,
+    load_models,
+    mix_short,
+    output_preset,
+    render_scenes,
+    run_generate_job,
+)
+from ai_video.types import ScenePlan, TimeSpan
+from benchmarking.common import (
+    bench_settings,
+    machine_info,
+    markdown_table,
+    media_root,
+    results_dir,
+    stopwatch,
+    write_report,
+)
+from benchmarking.generate_moviepy import render_with_moviepy
+
+TARGET_S = 30.0
+SCRIPT = """# A day in the city
+
+## Dawn
+The city wakes before the sun. Delivery vans hum through empty streets, and the first
+cyclists race the traffic lights toward the river.
+
+## Market
+At the market, crates of oranges, kiwis and limes are sliced open, and the air smells of
+citrus and fresh coffee.
+
+## Park
+In the park, a red squirrel runs along a branch, hiding nuts for the winter while joggers
+pass below.
+
+## Plaza
+By noon the plaza is full. People cross the square in every direction, each one in a hurry
+to be somewhere else.
+
+## Workshop
+Behind a small shop window, an engineer solders chips onto a green circuit board, one tiny
+joint at a time.
+
+## Palace
+Tourists gather under the old palace tower, its yellow stone glowing against a clear blue
+sky.
+
+## Evening
+As the light fades, the streets slow down. Windows turn gold, and the smell of dinner drifts
+from open doors.
+
+## Night
+Then the sky swirls with stars, like a painting, and the city finally rests until morning.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and write ``benchmarking/results/generate/{runs.parquet,report.md}``."""
+    args = _parse(argv)
+    media = media_root()
+    out = results_dir("generate", fresh=True)
+    work = out / "work"
+    overrides: dict[str, object] = {"cache.enabled": False, "platform": args.platform}
+    if args.size:
+        width, _, height = args.size.partition("x")
+        overrides[f"platforms.{args.platform}.width_px"] = int(width)
+        overrides[f"platforms.{args.platform}.height_px"] = int(height)
+    settings = bench_settings(overrides)
+    options = GenerateOptions(
+        visuals_dir=media / "broll", music=media / "talking" / "liveportrait_s18.mp4"
+    )
+    script_path = work / "script.md"
+    work.mkdir(parents=True, exist_ok=True)
+    script_path.write_text(SCRIPT, encoding="utf-8")
+    rows: list[dict[str, object]] = []
+
+    cpu_start = _cpu_s()
+    with stopwatch() as load:
+        models = load_models(settings, with_visual_ranking=True)
+    cpu_loaded = _cpu_s()
+    rows.append(_row("end_to_end", "models (load)", 0, load[0], cpu_loaded - cpu_start))
+    with stopwatch() as job:
+        result = run_generate_job(script_path, work / "job", settings, options, models=models)
+    cpu_done = _cpu_s()
+    for stage, wall in result.stage_wall_s.items():
+        rows.append(_row("end_to_end", stage, 0, wall))
+    rows.append(_row("end_to_end", "job total", 0, job[0], cpu_done - cpu_loaded))
+    rows.append(
+        _row("end_to_end", "total with model load", 0, job[0] + load[0], cpu_done - cpu_start)
+    )
+
+    comp = _composition_inputs(parse_script(SCRIPT), models, settings, options, work)
+    for repeat in range(args.repeats):
+        rows.append(_timed_composition("ai_video", repeat, comp, options.music, settings, work))
+        if not args.skip_moviepy:
+            rows.append(_timed_composition("moviepy", repeat, comp, options.music, settings, work))
+    raw = pl.DataFrame(rows)
+    duration = probe(result.video, settings.media).duration_s
+    _, report = write_report(out, raw, _markdown(raw, duration, settings, args))
+    shutil.rmtree(work, ignore_errors=True)  # rendered media of licensed b-roll stays local
+    print(report.read_text(encoding="utf-8"))
+    return 0
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarking generate", description=__doc__)
+    parser.add_argument("--platform", default="tiktok", help="output platform (default tiktok)")
+    parser.add_argument("--repeats", type=int, default=1, help="composition A/B repeats")
+    parser.add_argument("--skip-moviepy", action="store_true", help="measure ai_video only")
+    parser.add_argument("--size", help="output WxH instead of the platform's (quick checks)")
+    return parser.parse_args(argv)
+
+
+def _row(
+    section: str, name: str, repeat: int, wall_s: float, cpu_s: float = float("nan")
+) -> dict[str, object]:
+    return {"section": section, "name": name, "repeat": repeat, "wall_s": wall_s, "cpu_s": cpu_s}
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Everything both renderers get: plans, narrations on their spans, and the voice track."""
+
+    plans: list[ScenePlan]
+    narrations: list[SceneNarration]
+    spans: tuple[TimeSpan, ...]
+    narration_wav: Path
+
+
+def _composition_inputs(
+    script: Script, models: GenerateModels, settings: Settings, options: GenerateOptions, work: Path
+) -> Composition:
+    """Narration, word timings, visuals and scene plans, computed once for both renderers."""
+    preset = output_preset(settings)
+    narrations = [narrate_scene(models.synthesizer, s) for s in script.scenes]
+    spans = assemble.lay_out_scenes(narrations, preset.fps, settings.generate.scene_pause_s)
+    track, rate = assemble.narration_track(narrations, spans)
+    alignments = time_track(script.scenes, narrations, spans, track, rate, models.transcriber)
+    assert options.visuals_dir is not None and models.embedder is not None
+    library = scan_visuals(options.visuals_dir, settings.media)
+    scorer = TextLabelScorer(models.embedder, settings.generate.visual_min_score)
+    choices = choose_visuals(script.scenes, library, scorer, {}, settings.generate)
+    words = assemble.timeline_words(alignments, spans)
+    style = settings.preset().caption
+    captions = [
+        assemble.scene_captions(w, s, style, preset.name) for w, s in zip(words, spans, strict=True)
+    ]
+    plans = list(assemble.plan_scenes(script.scenes, spans, choices, captions, preset))
+    return Composition(plans, narrations, spans, write_wav(track, rate, work / "narration.wav"))
+
+
+def _timed_composition(
+    who: str, repeat: int, comp: Composition, music: Path | None, settings: Settings, work: Path
+) -> dict[str, object]:
+    """Render the composition with one renderer; wall and CPU seconds (children included)."""
+    folder = work / "composition" / f"{who}_{repeat}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    cpu_before = _cpu_s()
+    with stopwatch() as wall:
+        if who == "ai_video":
+            encoder = detect_encoder(settings.render, settings.media)
+            renders = render_scenes(comp.plans, encoder, settings, folder)
+            mix_short(comp.narrations, comp.spans, renders, music, settings, folder)
+        else:
+            render_with_moviepy(
+                comp.plans, comp.narration_wav, music, folder / "short.mp4", settings
+            )
+    return _row("composition", who, repeat, wall[0], _cpu_s() - cpu_before)
+
+
+def _cpu_s() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _markdown(
+    raw: pl.DataFrame, duration_s: float, settings: Settings, args: argparse.Namespace
+) -> str:
+    """The report: per-stage table, composition comparison and ratio, machine line."""
+    preset = settings.preset(args.platform)
+    e2e = raw.filter(pl.col("section") == "end_to_end").select("name", "wall_s", "cpu_s")
+    total = float(e2e.filter(pl.col("name") == "total with model load")["wall_s"][0])
+    comp = raw.filter(pl.col("section") == "composition")
+    summary = (
+        comp.group_by("name")
+        .agg(
+            pl.col("wall_s").median().alias("wall_s_median"),
+            pl.col("cpu_s").median().alias("cpu_s_median"),
+        )
+        .sort("name")
+    )
+    lines = [
+        "# Generate benchmark",
+        "",
+        f"{machine_info().line()}.",
+        f"Script: 8 scenes, short of {duration_s:.1f} s at {preset.width_px}x{preset.height_px} "
+        f"{preset.fps:g} fps, b-roll library + music, libx264 {settings.render.x264_preset} "
+        f"crf {settings.render.x264_crf}.",
+        "",
+        "## End to end (per stage)",
+        "",
+        markdown_table(e2e),
+        "",
+        f"Total with model loading: {total:.1f} s (target <= {TARGET_S:.0f} s: "
+        f"{'met' if total <= TARGET_S else 'not met'}).",
+        "",
+        "## Composition: ai_video (scene renders + concat + mix) vs MoviePy, same inputs",
+        "",
+        markdown_table(summary),
+    ]
+    walls = dict(zip(summary["name"].to_list(), summary["wall_s_median"].to_list(), strict=True))
+    if "moviepy" in walls and walls.get("ai_video"):
+        ratio = walls["moviepy"] / walls["ai_video"]
+        lines += ["", f"MoviePy / ai_video wall-time ratio: **{ratio:.2f}x**."]
+    return "\n".join(lines) + "\n"
