@@ -10,7 +10,7 @@ import orjson
 
 from ai_video.config import MediaConfig
 from ai_video.errors import FFmpegError, InputError
-from ai_video.media.ffmpeg import local_input, run_ffmpeg
+from ai_video.media.ffmpeg import ProcessResult, local_input, run_ffmpeg
 from ai_video.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 _STILL_IMAGE_CODECS = {"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpegls"}
@@ -35,13 +35,7 @@ def probe(path: Path, cfg: MediaConfig) -> MediaInfo:
         "-show_streams",
         *local_input(path),
     ]
-    try:
-        result = run_ffmpeg(cfg.ffprobe_bin, args, timeout_s=cfg.probe_timeout_s)
-    except FFmpegError as exc:
-        if exc.returncode == 127:
-            raise
-        reason = exc.stderr_tail.strip().splitlines()[-1] if exc.stderr_tail.strip() else ""
-        raise InputError(f"{path}: not a readable media file ({_short(reason)})") from None
+    result = _run_or_refuse(cfg.ffprobe_bin, args, cfg, f"{path}: not a readable media file")
     data: dict[str, Any] = orjson.loads(result.stdout or b"{}")
     return _media_info(path, size, data)
 
@@ -68,6 +62,18 @@ def _media_info(path: Path, size: int, data: dict[str, Any]) -> MediaInfo:
         video=video,
         audio=audio,
     )
+
+
+def _run_or_refuse(binary: str, args: list[str], cfg: MediaConfig, refusal: str) -> ProcessResult:
+    """Run a quick check; a failure caused by the input becomes ``InputError(refusal (why))``."""
+    try:
+        return run_ffmpeg(binary, args, timeout_s=cfg.probe_timeout_s)
+    except FFmpegError as exc:
+        if exc.returncode == 127:
+            raise
+        tail = exc.stderr_tail.strip()
+        reason = tail.splitlines()[-1] if tail else "no output"
+        raise InputError(f"{refusal} ({_short(reason)})") from None
 
 
 def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
@@ -170,12 +176,7 @@ def require_complete(info: MediaInfo, cfg: MediaConfig) -> None:
         "framecrc",
         "-",
     ]
-    try:
-        result = run_ffmpeg(cfg.ffmpeg_bin, args, timeout_s=cfg.probe_timeout_s)
-    except FFmpegError as exc:
-        if exc.returncode == 127:
-            raise
-        raise InputError(f"{info.path}: damaged media file ({_short(exc.stderr_tail)})") from None
+    result = _run_or_refuse(cfg.ffmpeg_bin, args, cfg, f"{info.path}: damaged media file")
     frames = [ln for ln in result.stdout.splitlines() if ln and not ln.startswith(b"#")]
     if not frames:
         raise InputError(
