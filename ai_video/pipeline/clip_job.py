@@ -14,14 +14,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import polars as pl
 
 from ai_video.config import Settings
 from ai_video.pipeline.backend import Backend, LocalBackend
-from ai_video.pipeline.metrics import StageContext, flush_metrics, read_rows
+from ai_video.pipeline.metrics import flush_metrics, new_stage_context, read_rows
 from ai_video.pipeline.outputs import build_manifest, clip_entry, publish_clip, write_manifest
 from ai_video.pipeline.requests import (
     ClipJobResult,
@@ -59,14 +58,7 @@ def run_clip_job(
     be = backend if backend is not None else LocalBackend(settings)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     video_id = request.video_id or out_dir.name
-    ctx = StageContext(
-        run_id=uuid.uuid4().hex[:12],
-        video_id=video_id,
-        run_dir=run_dir or out_dir,
-        cache_root=settings.cache.dir if settings.cache.enabled else work,
-        cache_enabled=settings.cache.enabled,
-        cache_max_bytes=settings.cache.max_bytes,
-    )
+    ctx = new_stage_context(settings.cache, video_id, run_dir or out_dir, work)
     started = time.time()
     try:
         progress("probe", 0.0)

@@ -21,6 +21,8 @@ from pathlib import Path
 import orjson
 import polars as pl
 
+from ai_video.config import CacheConfig
+
 ROWS_DIR = Path("metrics") / "rows"
 TABLE = Path("metrics") / "stages.parquet"
 
@@ -49,6 +51,20 @@ class StageContext:
     cache_root: Path
     cache_enabled: bool
     cache_max_bytes: int
+
+
+def new_stage_context(
+    cache: CacheConfig, video_id: str, run_dir: Path, scratch_dir: Path
+) -> StageContext:
+    """A fresh run's context; with the cache off, stage outputs go to ``scratch_dir``."""
+    return StageContext(
+        run_id=uuid.uuid4().hex[:12],
+        video_id=video_id,
+        run_dir=run_dir,
+        cache_root=cache.dir if cache.enabled else scratch_dir,
+        cache_enabled=cache.enabled,
+        cache_max_bytes=cache.max_bytes,
+    )
 
 
 @dataclass

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 from ai_video.config import Settings
 from ai_video.pipeline.cache import source_fingerprint
-from ai_video.pipeline.metrics import StageContext
+from ai_video.pipeline.metrics import new_stage_context
 from ai_video.pipeline.models import MODEL_FACTORIES
 from ai_video.pipeline.stages import SourceRef, audio_stage, transcribe_stage
 from ai_video.types import Transcript
@@ -27,14 +26,7 @@ def run_transcribe_job(source: str, settings: Settings) -> Transcript:
         info = probe(path, settings.media)
         require_audio(info)
         src = SourceRef(path=path, fingerprint=source_fingerprint(path), info=info)
-        ctx = StageContext(
-            run_id=uuid.uuid4().hex[:12],
-            video_id=path.stem,
-            run_dir=work,
-            cache_root=settings.cache.dir if settings.cache.enabled else work,
-            cache_enabled=settings.cache.enabled,
-            cache_max_bytes=settings.cache.max_bytes,
-        )
+        ctx = new_stage_context(settings.cache, path.stem, work, work)
         wav = audio_stage(ctx, src, settings)
         transcriber = MODEL_FACTORIES["asr"](settings)
         return transcribe_stage(transcriber, ctx, src, wav, settings)
