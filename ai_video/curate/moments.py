@@ -86,7 +86,8 @@ def _candidate_pool(
 ) -> _Pool | None:
     curate_cfg, cfg = cfgs
     min_s, max_s, target_s = limits
-    units = sentence_units(transcript.words, cfg, min(curate_cfg.max_sentence_s, max_s))
+    max_sentence_s = min(curate_cfg.max_sentence_s, max_s)
+    units = sentence_units(transcript.words, cfg, max_sentence_s, evidence[0])
     if not units.sentences:
         return None
     texts = [s.text for s in units.sentences]
@@ -178,7 +179,8 @@ def _prompt_moments(
     cfg: MomentsConfig,
     language: str,
     embedder: TextEmbedder | None,
-) -> list[Moment]:
+) -> tuple[list[Moment], str | None]:
+    """The clips for one prompt, or none and the reason."""
     texts = [s.text for s in pool.units.sentences]
     vectors = pool.sentence_vectors if embedder is not None else None
     relevance = sentence_relevance(prompt, texts, vectors, embedder, cfg, pool.topic_of)
@@ -187,8 +189,12 @@ def _prompt_moments(
         for i in np.argsort(-relevance, kind="mergesort")[: cfg.prompt_seed_sentences]
         if relevance[i] >= cfg.relevance_threshold
     ]
+    top_sentence = int(np.argmax(relevance))
     if not seeds:
-        return []
+        return [], (
+            f"nothing in this video matches '{prompt}' (best relevance "
+            f"{relevance[top_sentence]:.2f}, below {cfg.relevance_threshold:.2f})"
+        )
     best = np.full(len(pool.candidates), -1.0)
     best_sentence = np.zeros(len(pool.candidates), dtype=np.int64)
     for i, c in enumerate(pool.candidates):
@@ -197,6 +203,13 @@ def _prompt_moments(
             top = max(held, key=lambda s: relevance[s])
             best[i], best_sentence[i] = relevance[top], top
     eligible = np.flatnonzero(best >= cfg.relevance_threshold)
+    if eligible.size == 0:
+        at_s = pool.units.sentences[top_sentence].span.start_s
+        return [], (
+            f"'{prompt}' matches what is said at {at_s:.1f} s (relevance "
+            f"{relevance[top_sentence]:.2f}) but no clip of whole sentences fits the length "
+            "range there"
+        )
     order = cfg.relevance_order_weight * best + (1 - cfg.relevance_order_weight) * pool.quality
     chosen = select_distinct(
         [pool.candidates[i].span for i in eligible],
@@ -222,7 +235,7 @@ def _prompt_moments(
                 relevance=hit[0],
             )
         )
-    return out
+    return out, None
 
 
 def find_moments(
@@ -283,17 +296,13 @@ def find_moments(
         moments = [_moment(pool, i, cfg, language, None) for i in chosen]
         return MomentsResult(tuple(moments), tuple(pool.topics))
     found: list[Moment] = []
-    missing: list[str] = []
+    reasons: list[str] = []
     for prompt in wanted:
-        per_prompt = _prompt_moments(pool, prompt, curate_cfg.max_clips, cfg, language, embedder)
-        found.extend(per_prompt)
-        if not per_prompt:
-            missing.append(prompt)
-    message = None
-    if missing:
-        quoted = ", ".join(f"'{p}'" for p in missing)
-        message = (
-            f"nothing in this video matches {quoted} (best relevance below "
-            f"{cfg.relevance_threshold:.2f}); no clips were made for it"
+        per_prompt, reason = _prompt_moments(
+            pool, prompt, curate_cfg.max_clips, cfg, language, embedder
         )
+        found.extend(per_prompt)
+        if reason is not None:
+            reasons.append(reason)
+    message = "; ".join(reasons) + "; no clips were made for it" if reasons else None
     return MomentsResult(tuple(found), tuple(pool.topics), message)

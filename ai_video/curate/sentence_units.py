@@ -112,16 +112,35 @@ def opens_after(prev: Word, nxt: Word, pause_boundary_s: float) -> bool:
     return pause_s >= pause_boundary_s and not _hangs(prev.text)
 
 
+def _turn_between(prev: Word, nxt: Word, turns: Sequence[float]) -> bool:
+    """Whether a voice-turn change lies between the middles of two consecutive words."""
+    lo, hi = (prev.start_s + prev.end_s) / 2, (nxt.start_s + nxt.end_s) / 2
+    return any(lo < t <= hi for t in turns)
+
+
 def sentence_units(
-    words: Sequence[Word], cfg: MomentsConfig, max_sentence_s: float
+    words: Sequence[Word],
+    cfg: MomentsConfig,
+    max_sentence_s: float,
+    turn_changes_s: Sequence[float] = (),
 ) -> SentenceUnits:
-    """Group time-ordered words into trusted sentence units (see the module docstring)."""
+    """Group time-ordered words into trusted sentence units (see the module docstring).
+
+    A voice-turn change (``turn_changes_s``, from diarization) always ends a unit: a sentence
+    never runs on from one speaker to the next. The unit after it opens a sentence only when
+    its first word looks like a sentence start.
+    """
     if max_sentence_s <= 0:
         raise ConfigError(f"max_sentence_s must be positive, got {max_sentence_s}")
     spoken = [w for w in words if w.text.strip()]
+    turns = sorted(turn_changes_s)
     runs: list[list[Word]] = []
     for i, word in enumerate(spoken):
-        if i == 0 or opens_after(spoken[i - 1], word, cfg.pause_boundary_s):
+        if (
+            i == 0
+            or opens_after(spoken[i - 1], word, cfg.pause_boundary_s)
+            or _turn_between(spoken[i - 1], word, turns)
+        ):
             runs.append([word])
         else:
             runs[-1].append(word)

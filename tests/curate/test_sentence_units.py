@@ -70,3 +70,11 @@ def test_no_unit_on_the_long_talk_opens_on_a_fragment() -> None:
         if round(s.words[0].start_s, 6) not in truth
     ]
     assert len(old_fragments) >= 2
+
+
+def test_a_voice_turn_always_ends_a_unit() -> None:
+    words = timed_words("and it was the best of", 0.0) + timed_words("Times are hard.", 2.3)
+    assert len(sentence_units(words, CFG, 15.0).sentences) == 1
+    units = sentence_units(words, CFG, 15.0, turn_changes_s=[2.2])
+    assert [s.text for s in units.sentences] == ["and it was the best of", "Times are hard."]
+    assert units.opens == (False, True)
