@@ -49,6 +49,12 @@ def _read(path: Path) -> npt.NDArray[np.float32]:
 
 @pytest.fixture(scope="module")
 def real_talk(media: Path) -> RealTalk:
+    """The real concatenated talk, transcribed once for the module."""
+    return build_real_talk(media)
+
+
+def build_real_talk(media: Path) -> RealTalk:
+    """Concatenate the readers at known times and transcribe them with whisper tiny.en."""
     from ai_video.analyze.speech import speech_activity
     from ai_video.analyze.transcribe import Transcriber
 
