@@ -99,6 +99,10 @@ def find_visual_moments(
 ) -> MomentsResult:
     """Clips of a video without usable speech, cut on shot boundaries (module docstring)."""
     if visual is None or visual.frame_count == 0:
+        if has_speech:
+            return MomentsResult(
+                (), (), f"no run of whole sentences fits {limits_s[0]:g}-{limits_s[1]:g} s"
+            )
         return MomentsResult((), (), "no speech and no picture to choose clips from")
     bounds = shot_bounds(visual, media_duration_s)
     spans = visual_spans(bounds, limits_s, target_s)

@@ -212,3 +212,20 @@ def test_a_video_without_speech_gets_clips_cut_on_shot_boundaries() -> None:
         assert m.copy.title
     assert result.moments[0].clip.candidate.span == TimeSpan(30.0, 42.0)
     assert len(result.topics) == len(cuts) + 1
+
+
+def test_results_survive_a_json_round_trip() -> None:
+    import orjson
+
+    from ai_video.curate.moments_json import result_from_json, result_to_json
+
+    result = _run(long_talk())
+    blob = orjson.dumps(result_to_json(result))
+    back = result_from_json(orjson.loads(blob))
+    assert [m.clip.candidate for m in back.moments] == [m.clip.candidate for m in result.moments]
+    assert [m.copy for m in back.moments] == [m.copy for m in result.moments]
+    assert [m.groups for m in back.moments] == [m.groups for m in result.moments]
+    assert back.message == result.message
+    assert [(t.index, t.keywords, t.evidence) for t in back.topics] == [
+        (t.index, t.keywords, t.evidence) for t in result.topics
+    ]
