@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.table import Table
 
 from ai_video.config import PlatformName, Settings, load_settings
 from ai_video.errors import AiVideoError
+
+if TYPE_CHECKING:
+    from ai_video.pipeline.requests import ClipJobResult
 
 app = typer.Typer(
     add_completion=False,
@@ -145,17 +148,17 @@ def clip(
     guarded(body)
 
 
-def _print_clips(result: Any) -> None:
+def _print_clips(result: ClipJobResult) -> None:
     table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
     for col in ("#", "file", "start", "end", "score", "text"):
         table.add_column(col, overflow="fold")
     for c in result.clips:
         text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
         table.add_row(
-            str(c.index), c.file.name, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
+            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
         )
     out_console.print(table)
-    out_console.print(f"manifest: {result.manifest}")
+    out_console.print(f"manifest: {result.manifest_path}")
 
 
 @app.command()
@@ -220,9 +223,9 @@ def demo(
     _setup_logging(verbose)
 
     def body() -> None:
+        from ai_video.pipeline.demo_sample import demo_source
         from ai_video.pipeline.requests import ClipRequest
         from ai_video.pipeline.runtime import run_clip
-        from ai_video.pipeline.sample import demo_source
 
         settings = _settings(None, {"ray.enabled": False if no_ray else None})
         source = demo_source(out.parent / "demo-sample", settings)

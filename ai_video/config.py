@@ -224,6 +224,9 @@ class AsrConfig(Section):
     gpu_compute_type: str = Field("float16", description="CTranslate2 compute type on CUDA.")
     beam_size: int = Field(5, description="Beam width for decoding.")
     language: str | None = Field("en", description="Language code, or None to detect.")
+    sample_rate_hz: int = Field(
+        16_000, description="Rate of the mono audio every speech analyzer reads (whisper's)."
+    )
     cpu_threads: int = Field(0, description="CPU threads for inference (0 = all cores).")
     vad_filter: bool = Field(True, description="Skip non-speech with the Silero VAD first.")
     no_speech_threshold: float = Field(
@@ -425,6 +428,18 @@ class RayConfig(Section):
     address: str | None = Field(None, description="Cluster address; None starts a local Ray.")
     num_cpus: int | None = Field(None, description="CPUs for a local Ray (None = all).")
     asr_actors: int = Field(1, description="Size of the ASR actor pool.")
+    actor_cpus: float = Field(
+        0.5,
+        description="CPUs a model actor reserves: enough to spread actors, never all of a "
+        "small node.",
+    )
+    actor_restarts: int = Field(2, description="Restarts of a model actor whose process died.")
+    task_retries: int = Field(
+        3, description="Retries of a stage task whose worker died (its own errors are final)."
+    )
+    local_stage_threads: int = Field(
+        4, description="Threads running independent stages side by side without Ray."
+    )
     max_concurrent_videos: int = Field(2, description="Videos in flight at once in a batch.")
     render_resources: dict[str, float] = Field(
         default_factory=dict,

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
 import polars as pl
 
 from ai_video.config import Settings
@@ -112,7 +111,7 @@ def local_ray(settings: Settings) -> Iterator[list[float]]:
     times = [0.0, 0.0]
     with ExitStack() as session:
         with stopwatch() as started:
-            session.enter_context(ray_session(settings.ray))
+            session.enter_context(ray_session(settings))
         times[0] = started[0]
         try:
             yield times
@@ -169,7 +168,7 @@ def single_phase(
     shutil.rmtree(out_dir, ignore_errors=True)
     with rss.phase(f"{name} #{round_no}"), stopwatch() as wall:
         result = run_clip(ClipRequest(str(source), out_dir), settings)
-    duration = float(orjson.loads(result.manifest.read_bytes())["source"]["duration_s"])
+    duration = result.manifest.source.duration_s
     counts = {"videos": 1, "succeeded": 1, "clips": len(result.clips), "source_s": duration}
     return _measured(name, round_no, rss, wall[0], **counts)
 

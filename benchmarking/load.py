@@ -114,8 +114,9 @@ def _parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def local_service(plan: LoadPlan) -> Iterator[tuple[str, dict[str, str]]]:
     """Local Ray + the Serve app on a free loopback port, in temporary folders."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    from ai_video.pipeline.local_ray import LOCAL_RAY_ENV
+
+    os.environ.update(LOCAL_RAY_ENV)
     import ray
     from ray import serve
 

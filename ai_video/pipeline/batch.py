@@ -25,8 +25,8 @@ from ai_video.config import Settings
 from ai_video.errors import AiVideoError, InputError
 from ai_video.pipeline.backend import Backend
 from ai_video.pipeline.clip_job import run_clip_job
-from ai_video.pipeline.metrics import flush_metrics
 from ai_video.pipeline.requests import ClipRequest
+from ai_video.pipeline.stage_metrics import flush_metrics
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _run_one(item: BatchItem, out_dir: Path, settings: Settings, backend: Backen
         video_settings = settings.with_overrides(item.overrides)
         request = ClipRequest(source=item.source, out_dir=video_dir, video_id=item.video_id)
         result = run_clip_job(request, video_settings, backend=backend, run_dir=out_dir)
-        duration = _manifest_duration(result.manifest)
+        duration = result.manifest.source.duration_s
         return BatchRow(
             item.video_id,
             item.source,
@@ -178,12 +178,6 @@ def _run_one(item: BatchItem, out_dir: Path, settings: Settings, backend: Backen
             time.time() - started,
             str(video_dir),
         )
-
-
-def _manifest_duration(manifest: Path) -> float:
-    import orjson
-
-    return float(orjson.loads(manifest.read_bytes())["source"]["duration_s"])
 
 
 def _progress(rows: list[BatchRow], total: int, wall_s: float) -> BatchProgress:

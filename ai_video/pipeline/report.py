@@ -1,6 +1,6 @@
 """Where a run's time went: per-stage latency percentiles, throughput, and a worker timeline PNG.
 
-Reads the metrics rows a run wrote (:func:`ai_video.pipeline.metrics.read_rows`) and, when
+Reads the metrics rows a run wrote (:func:`ai_video.pipeline.stage_metrics.read_rows`) and, when
 present, the batch's ``results.parquet`` (one row per video with ``status`` and ``duration_s``).
 Nothing here prints; ``ai-video report`` prints :func:`format_report` and the PNG path.
 """
@@ -18,7 +18,7 @@ from rich.table import Table
 
 from ai_video.errors import InputError
 from ai_video.media.ffmpeg import write_atomically
-from ai_video.pipeline.metrics import ROWS_DIR, TABLE, read_rows
+from ai_video.pipeline.stage_metrics import ROWS_DIR, TABLE, read_rows
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

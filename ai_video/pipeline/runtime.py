@@ -26,7 +26,7 @@ def run_clip(
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
-    with ray_session(settings.ray):
+    with ray_session(settings):
         backend = RayBackend(settings)
         try:
             return run_clip_job(request, settings, progress, backend=backend)
@@ -69,7 +69,7 @@ def run_batch_manifest(
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
-    with ray_session(settings.ray):
+    with ray_session(settings):
         ray_backend = RayBackend(settings)
         try:
             return run_batch(items, out_dir, settings, ray_backend, on_progress)
@@ -95,7 +95,7 @@ def run_generate(
     from ai_video.pipeline.tts_actor import ActorSynthesizer, tts_actor
 
     job_settings = apply_options(settings, options)
-    with ray_session(settings.ray):
+    with ray_session(settings):
         actor = tts_actor(job_settings.generate, detached=not wants_local_ray(settings.ray))
         models = load_models(
             job_settings,

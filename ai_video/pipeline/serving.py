@@ -193,7 +193,7 @@ def start_service(settings: Settings) -> str:
 
 def serve_forever(settings: Settings) -> None:
     """Run the API on a local (loopback) or configured Ray until interrupted."""
-    with ray_session(settings.ray):
+    with ray_session(settings):
         url = start_service(settings)
         log.warning("ai_video API and web page at %s/ (Ctrl-C stops)", url)
         try:

@@ -35,8 +35,8 @@ from ai_video.serve.auth import NotAuthenticated, RateLimited, SubmissionRateLim
 from ai_video.serve.execution import JobPaths, JobRunner
 from ai_video.serve.jobs import ApiKey, JobNotFound, JobOptions, JobRecord, JobState, JobStore
 from ai_video.serve.jobs import new_id as new_job_id
-from ai_video.serve.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from ai_video.serve.metrics import metrics_text
+from ai_video.serve.prometheus import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ai_video.serve.prometheus import metrics_text
 from ai_video.serve.schemas import (
     API_PREFIX,
     ClipListView,

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from ai_video.config import Settings
-from ai_video.pipeline.metrics import read_rows
 from ai_video.pipeline.runtime import run_batch_manifest
+from ai_video.pipeline.stage_metrics import read_rows
 from tests.conftest import RayTestCluster
 
 pytestmark = [pytest.mark.ray, pytest.mark.media, pytest.mark.slow]
