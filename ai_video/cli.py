@@ -125,7 +125,7 @@ def clip(
 
     def body() -> None:
         from ai_video.pipeline.requests import ClipRequest
-        from ai_video.pipeline.runtime import run_clip
+        from ai_video.pipeline.runtime import run_clip_request
 
         settings = _settings(
             config,
@@ -142,7 +142,7 @@ def clip(
         )
         request = ClipRequest(source=source, out_dir=out)
         with stage_progress(f"clipping {source}") as progress:
-            result = run_clip(request, settings, progress)
+            result = run_clip_request(request, settings, progress)
         _print_clips(result)
 
     guarded(body)
@@ -225,12 +225,14 @@ def demo(
     def body() -> None:
         from ai_video.pipeline.demo_sample import demo_source
         from ai_video.pipeline.requests import ClipRequest
-        from ai_video.pipeline.runtime import run_clip
+        from ai_video.pipeline.runtime import run_clip_request
 
         settings = _settings(None, {"ray.enabled": False if no_ray else None})
         source = demo_source(out.parent / "demo-sample", settings)
         with stage_progress(f"demo: clipping {source}") as progress:
-            result = run_clip(ClipRequest(source=str(source), out_dir=out), settings, progress)
+            result = run_clip_request(
+                ClipRequest(source=str(source), out_dir=out), settings, progress
+            )
         _print_clips(result)
         out_console.print(f"[bold green]clips are in {out.resolve()}[/]")
 

@@ -1,7 +1,7 @@
 """Batch: 8 short real videos in-process one at a time vs on a local 2-CPU Ray, same run.
 
 Each round runs the batch without Ray (``run_batch_manifest``, one video at a time) and one
-video without Ray (``run_clip``, the CLI's path); then a fresh local Ray holding the batch and
+video without Ray (``run_clip_request``, the CLI's path); then a fresh local Ray holding the batch and
 then the same one video (Ray already up), and the one video on a Ray started just for it.
 Odd rounds start without Ray, even rounds with Ray, so a drift in the machine's load hits
 both sides. Peak memory
@@ -161,13 +161,13 @@ def batch_phase(
 def single_phase(
     name: str, round_no: int, source: Path, out_dir: Path, settings: Settings, rss: RssSampler
 ) -> PhaseResult:
-    """Clip one video with ``run_clip`` (the CLI's path) into a fresh ``out_dir``."""
+    """Clip one video with ``run_clip_request`` (the CLI's path) into a fresh ``out_dir``."""
     from ai_video.pipeline.requests import ClipRequest
-    from ai_video.pipeline.runtime import run_clip
+    from ai_video.pipeline.runtime import run_clip_request
 
     shutil.rmtree(out_dir, ignore_errors=True)
     with rss.phase(f"{name} #{round_no}"), stopwatch() as wall:
-        result = run_clip(ClipRequest(str(source), out_dir), settings)
+        result = run_clip_request(ClipRequest(str(source), out_dir), settings)
     duration = result.manifest.source.duration_s
     counts = {"videos": 1, "succeeded": 1, "clips": len(result.clips), "source_s": duration}
     return _measured(name, round_no, rss, wall[0], **counts)

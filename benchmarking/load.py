@@ -120,8 +120,8 @@ def local_service(plan: LoadPlan) -> Iterator[tuple[str, dict[str, str]]]:
     import ray
     from ray import serve
 
-    from ai_video.pipeline.serving import start_service
     from ai_video.serve.commands import create_key
+    from ai_video.serve.deployment import start_service
 
     root = Path(tempfile.mkdtemp(prefix="ai-video-load-"))
     settings = bench_settings(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ai_video.config import Settings
 from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord
 
 ProgressFn = Callable[[str, float], None]
@@ -49,3 +50,7 @@ class ClipJobResult:
     def stage_wall_s(self) -> dict[str, float]:
         """Wall seconds per stage, and 'total'."""
         return self.manifest.stage_wall_s
+
+
+ClipJobFn = Callable[[ClipRequest, Settings, ProgressFn], ClipJobResult]
+"""A clip pipeline entry point (``pipeline.runtime.run_clip_request``)."""

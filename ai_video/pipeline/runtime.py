@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ai_video.pipeline.generate_job import GenerateOptions, GenerateResult
 
 
-def run_clip(
+def run_clip_request(
     request: ClipRequest, settings: Settings, progress: ProgressFn = no_progress
 ) -> ClipJobResult:
     """Run one clip job on Ray when enabled (starting a loopback-only local Ray), else here."""

@@ -1,8 +1,8 @@
 """The HTTP API and web page: a plain FastAPI app, built around a job store and a runner.
 
 ``create_app`` knows nothing of Ray: it records jobs in a :class:`JobStore` and hands them
-to a :class:`JobRunner`. pipeline/serving.py wraps the same app in Ray Serve with a Ray
-runner; ``ThreadJobRunner`` serves it without Ray. Routes:
+to a :class:`JobRunner`. serve/deployment.py has pipeline/serving.py wrap the same app in
+Ray Serve with a Ray runner; ``ThreadJobRunner`` serves it without Ray. Routes:
 
     GET  /                      web page            GET  /healthz, /metrics
     POST /v1/jobs               submit (upload or URL) -> 202
