@@ -1,8 +1,8 @@
 """Batch: 8 short real videos in-process one at a time vs on a local 2-CPU Ray, same run.
 
 Each round runs the batch without Ray (``run_batch_manifest``, one video at a time) and one
-video without Ray (``run_clip_request``, the CLI's path); then a fresh local Ray holding the batch and
-then the same one video (Ray already up), and the one video on a Ray started just for it.
+video without Ray (``run_clip_request``, the CLI's path); then a fresh local Ray holding the
+batch and then the same one video (Ray already up), and the one video on a Ray started just for it.
 Odd rounds start without Ray, even rounds with Ray, so a drift in the machine's load hits
 both sides. Peak memory
 is the summed RSS of the whole process tree (Ray's processes and workers included), sampled
