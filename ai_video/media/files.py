@@ -14,6 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 
 def partial_path(path: Path, *, unique: bool = False) -> Path:
@@ -46,3 +49,11 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = False, unique: bool =
         if fsync:
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def read_json(path: Path) -> Any:
+    """The JSON value stored at ``path``; None when the file is missing or not valid JSON."""
+    try:
+        return orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
