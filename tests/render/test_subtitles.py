@@ -12,30 +12,15 @@ from ai_video.config import CaptionStyle
 from ai_video.edit.captions import build_caption_track
 from ai_video.render.export import write_ass
 from ai_video.render.subtitles import highlight_events, track_to_srt, track_to_vtt
-from ai_video.types import CaptionTrack, TimeSpan, Word
+from ai_video.types import TimeSpan, Word
+from tests.edit.caption_words import line_texts, spoken_words
 
 HIGHLIGHT_TAG = re.compile(r"\{\\1c&H[0-9A-F]{6}&\}([^{]*)\{\\r\}")
 
 
-def _words(
-    text: str, start_s: float = 0.0, step_s: float = 0.3, pauses: dict[int, float] | None = None
-) -> list[Word]:
-    """Words 0.25 s long every ``step_s``; ``pauses[i]`` adds silence after word ``i``."""
-    out: list[Word] = []
-    t = start_s
-    for i, token in enumerate(text.split()):
-        out.append(Word(" " + token, t, t + 0.25, 0.9))
-        t += step_s + (pauses or {}).get(i, 0.0)
-    return out
-
-
-def _line_texts(track: CaptionTrack) -> list[str]:
-    return [line.text for line in track.lines]
-
-
 def test_ass_events_never_overlap_and_highlight_one_word_each(tmp_path: Path) -> None:
     text = "Here is a sentence, with a pause. Then more words follow here quickly now"
-    track = build_caption_track(_words(text, pauses={6: 0.8}), TimeSpan(0.0, 20.0), "tiktok")
+    track = build_caption_track(spoken_words(text, pauses={6: 0.8}), TimeSpan(0.0, 20.0), "tiktok")
     style = CaptionStyle(highlight_colour="#FFE14D")
     path = write_ass(track, style, (1080, 1920), tmp_path / "c.ass")
     subs = pysubs2.load(str(path))
@@ -53,7 +38,7 @@ def test_ass_events_never_overlap_and_highlight_one_word_each(tmp_path: Path) ->
         assert len(tags) == 1, event.text
         assert "&H4DE1FF&" in event.text  # #FFE14D as ASS BGR
         highlighted.append(tags[0])
-        assert event.plaintext in _line_texts(track)
+        assert event.plaintext in line_texts(track)
     assert " ".join(highlighted) == text
     # The last word of a line is held for style.hold_s (0.3 s) when the next line is later.
     pause_line = next(i for i, ln in enumerate(track.lines) if ln.text.endswith("pause."))
@@ -77,14 +62,14 @@ def test_highlight_events_clip_at_next_line_start() -> None:
     assert len(events) == 4
 
 
-def test_srt_and_vtt_read_back_match_the_words() -> None:
+def test_srt_and_vtt_read_back_match_thespoken_words() -> None:
     text = "She had your dark suit in greasy wash water all year."
-    track = build_caption_track(_words(text, start_s=1.0), TimeSpan(1.0, 10.0), "s")
+    track = build_caption_track(spoken_words(text, start_s=1.0), TimeSpan(1.0, 10.0), "s")
     srt = pysubs2.SSAFile.from_string(track_to_srt(track))
-    assert [e.plaintext for e in srt.events] == _line_texts(track)
+    assert [e.plaintext for e in srt.events] == line_texts(track)
     assert " ".join(e.plaintext for e in srt.events) == text
     assert [(e.start, e.end) for e in srt.events][:2] == [(0, 1150), (1200, 2350)]
     vtt_text = track_to_vtt(track)
     assert vtt_text.startswith("WEBVTT")
     vtt = pysubs2.SSAFile.from_string(vtt_text)
-    assert [e.plaintext for e in vtt.events] == _line_texts(track)
+    assert [e.plaintext for e in vtt.events] == line_texts(track)
