@@ -20,6 +20,12 @@ from ai_video.errors import ConfigError
 
 PlatformName = Literal["tiktok", "shorts", "reels", "youtube", "square"]
 
+ASR_SAMPLE_RATE_HZ = 16_000
+"""Rate of the analysis audio track: faster-whisper and the Silero VAD both take 16 kHz mono.
+
+A constant, not a setting: the models accept no other rate, so a user value could only break
+transcription and voice activity."""
+
 
 class Section(BaseModel):
     """Base of every config section: frozen, unknown keys rejected."""
@@ -131,6 +137,11 @@ class MediaConfig(Section):
         True, description="Accept http(s) sources (fetched with yt-dlp before analysis)."
     )
     fetch_timeout_s: float = Field(1800.0, description="Time limit for downloading a URL source.")
+    sample_x264_crf: int = Field(
+        23,
+        description="libx264 constant rate factor of the demo video ``ai-video sample`` makes "
+        "(an input to try the tool on, so it does not follow render.x264_crf).",
+    )
 
 
 class AnalysisConfig(Section):
@@ -507,6 +518,12 @@ class LlmConfig(Section):
     temperature: float = Field(0.7, description="Sampling temperature of script requests.")
     scene_count: int = Field(6, description="How many scenes the LLM is asked to write.")
     words_per_scene: int = Field(25, description="About how many spoken words per scene.")
+    concurrent_requests: int = Field(
+        2,
+        description="Requests in flight at once: the title/theme and the scenes are asked in "
+        "parallel; 1 asks them one after the other.",
+        ge=1,
+    )
 
 
 class GenerateConfig(Section):

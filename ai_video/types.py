@@ -28,6 +28,11 @@ def s_to_frame(t_s: float, fps: float) -> int:
     return math.floor(t_s * fps + 1e-6)
 
 
+def s_to_frame_ceil(t_s: float, fps: float) -> int:
+    """Index of the first frame starting at or after ``t_s``: the frames needed to cover ``t_s``."""
+    return math.ceil(t_s * fps - 1e-6)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeSpan:
     """A half-open interval ``[start_s, end_s)`` in seconds."""

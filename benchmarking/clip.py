@@ -220,8 +220,8 @@ def compare_renders(
     plan: EditPlan, settings: Settings, work_dir: Path, repeats: int = AB_REPEATS
 ) -> AbResult:
     """Render ``plan`` with render_clip and with the hand-written command, alternating A/B."""
-    from ai_video.edit.captions import write_ass
     from ai_video.media.encoders import detect_encoder
+    from ai_video.render.export import write_ass
     from ai_video.render.render import render_clip
 
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ class GenerateModels:
     transcriber: Transcriber | None
     embedder: TextEmbedder | None
     clip: VisualScorer | None = None
-    """An image-text ranker (generate.clip_rank.ClipScorer) when CLIP weights are configured."""
+    """An image-text ranker (image_text_rank.ImageTextScorer) when CLIP weights are set."""
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,9 @@ def load_models(
     gen = settings.generate
     clip = None
     if with_visual_ranking and gen.clip_model and gen.clip_weights:
-        from ai_video.generate.clip_rank import ClipScorer
+        from ai_video.generate.image_text_rank import ImageTextScorer
 
-        clip = ClipScorer(gen.clip_model, gen.clip_weights, gen.clip_min_score)
+        clip = ImageTextScorer(gen.clip_model, gen.clip_weights, gen.clip_min_score)
     text_ranking = with_visual_ranking and clip is None
     return GenerateModels(
         synthesizer=synthesizer if synthesizer is not None else Synthesizer(gen),
