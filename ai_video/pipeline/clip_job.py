@@ -16,8 +16,10 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from ai_video.config import Settings
+from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
 from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manifest
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
@@ -25,6 +27,7 @@ from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
 from ai_video.pipeline.stages import AUDIO, CURATE, RENDER, SPEECH, TRANSCRIBE, VISUALS
 from ai_video.pipeline.transcribe_job import write_transcript
+from ai_video.types import ScoredCandidate, Transcript, VisualAnalysis
 
 
 def run_clip_job(
@@ -35,7 +38,6 @@ def run_clip_job(
     run_dir: Path | None = None,
 ) -> ClipJobResult:
     """Clip one video into ``request.out_dir``; raise a typed error if it cannot be done."""
-    from ai_video.edit.plan import plan_clip
     from ai_video.media.encoders import detect_encoder
 
     out_dir = request.out_dir
@@ -47,26 +49,21 @@ def run_clip_job(
     started = time.time()
     try:
         progress("probe", 0.0)
-        src = open_source(request.source, work, settings)
+        job = JobScope(ctx, open_source(request.source, work, settings), settings)
         encoder = detect_encoder(settings.render, settings.media)
         progress("probe", 1.0)
-        job = JobScope(ctx, src, settings)
 
         wav = be.submit(AUDIO, job)
         visual_h = be.submit(VISUALS, job)
         transcript_h = be.submit(TRANSCRIBE, job, wav)
         speech_h = be.submit(SPEECH, job, wav)
         selected_h = be.submit(CURATE, job, transcript_h, speech_h, visual_h)
-
-        transcript = be.get(transcript_h)
-        progress(TRANSCRIBE.name, 1.0)
-        visual = be.get(visual_h)
-        progress(VISUALS.name, 1.0)
-        selected = be.get(selected_h)
-        progress(CURATE.name, 1.0)
-
+        transcript, visual, selected = _await(be, progress, transcript_h, visual_h, selected_h)
         write_transcript(transcript, out_dir / "transcript.json", "json")
-        plans = [plan_clip(src.path, src.info, c, transcript, visual, settings) for c in selected]
+
+        plans = [
+            plan_clip(job.src.path, job.src.info, c, transcript, visual, settings) for c in selected
+        ]
         renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
         clips = []
         for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
@@ -74,17 +71,11 @@ def run_clip_job(
             progress(RENDER.name, (index + 1) / len(plans))
 
         summary = stage_summary(ctx, started)
-        text_model = CURATE.wants_model(settings) and settings.curate.text_model
+        text_model = settings.curate.text_model if CURATE.wants_model(settings) else None
         manifest = build_manifest(
-            src,
-            settings,
-            transcript,
-            visual.faces.detector,
-            text_model or None,
-            encoder,
-            clips,
+            job.src, settings, transcript, visual.faces.detector, text_model, encoder, clips,
             summary.wall_s,
-        )
+        )  # fmt: skip
         return ClipJobResult(
             video_id=video_id,
             out_dir=out_dir,
@@ -97,3 +88,16 @@ def run_clip_job(
         shutil.rmtree(work, ignore_errors=True)
         if backend is None:
             be.close()
+
+
+def _await(
+    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, selected_h: Any
+) -> tuple[Transcript, VisualAnalysis, list[ScoredCandidate]]:
+    """Wait for the analysis and the selection, reporting each as it completes."""
+    transcript: Transcript = be.get(transcript_h)
+    progress(TRANSCRIBE.name, 1.0)
+    visual: VisualAnalysis = be.get(visual_h)
+    progress(VISUALS.name, 1.0)
+    selected: list[ScoredCandidate] = be.get(selected_h)
+    progress(CURATE.name, 1.0)
+    return transcript, visual, selected
