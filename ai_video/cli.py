@@ -358,7 +358,7 @@ def generate(
     _setup_logging(verbose)
 
     def body() -> None:
-        from ai_video.pipeline.generate_job import GenerateOptions
+        from ai_video.pipeline.generate_steps import GenerateOptions
         from ai_video.pipeline.runtime import run_generate
 
         options = GenerateOptions(

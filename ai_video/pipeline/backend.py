@@ -42,7 +42,13 @@ class Backend(Protocol):
         """Schedule one execution of ``stage`` for ``job`` and return a handle."""
         ...
 
-    def call(self, fn: Callable[..., Any], *args: Any, cpus: float = 1.0) -> Any:
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        cpus: float = 1.0,
+        resources: dict[str, float] | None = None,
+    ) -> Any:
         """Schedule a plain, uncached function call (handles in ``args`` resolved first)."""
         ...
 
@@ -72,8 +78,14 @@ class LocalBackend:
         """Run the stage on the pool once its handle inputs are ready."""
         return self._pool.submit(self._execute, stage, job, inputs)
 
-    def call(self, fn: Callable[..., Any], *args: Any, cpus: float = 1.0) -> Future[Any]:
-        """Run ``fn`` on the pool once its handle arguments are ready."""
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        cpus: float = 1.0,
+        resources: dict[str, float] | None = None,
+    ) -> Future[Any]:
+        """Run ``fn`` on the pool once its handle arguments are ready (resources: Ray only)."""
         return self._pool.submit(lambda: fn(*self._resolved(args)))
 
     def _execute(self, stage: Stage[Any], job: JobScope, inputs: tuple[Any, ...]) -> Any:

@@ -13,9 +13,8 @@ import itertools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import ray
@@ -28,7 +27,6 @@ from ai_video.pipeline.model_kinds import MODEL_KINDS
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage, execute_stage, ray_task_options
 from ai_video.pipeline.stage_metrics import StageContext
-from ai_video.types import EncoderProfile, RenderResult, ScenePlan
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +127,21 @@ class RayBackend:
             .remote(stage, job.ctx, job.src, job.settings, None, *inputs)
         )
 
-    def call(self, fn: Callable[..., Any], *args: Any, cpus: float = 1.0) -> Any:
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        cpus: float = 1.0,
+        resources: dict[str, float] | None = None,
+    ) -> Any:
         """Run a plain function as a Ray task (retried if its worker dies)."""
-        options = {"num_cpus": cpus, "max_retries": self._settings.ray.task_retries}
+        options: dict[str, Any] = {
+            "name": getattr(fn, "__name__", "call"),
+            "num_cpus": cpus,
+            "max_retries": self._settings.ray.task_retries,
+        }
+        if resources:
+            options["resources"] = resources
         return ray.remote(fn).options(**options).remote(*args)
 
     def get(self, handle: Any) -> Any:
@@ -151,18 +161,3 @@ class RayBackend:
                 ray.kill(actor)
         self._pools.clear()
         self._cycles.clear()
-
-
-def render_scenes_on_ray(
-    plans: Sequence[ScenePlan], encoder: EncoderProfile, settings: Settings, work_dir: Path
-) -> list[RenderResult]:
-    """Render generate's scenes as parallel Ray tasks (same encode parameters for each)."""
-    from ai_video.render.scene import render_scene
-
-    resources = dict(settings.ray.render_resources)
-    if encoder.hardware:
-        resources["nvenc"] = 1.0
-    task = ray.remote(render_scene).options(
-        name="scene_render", num_cpus=1, max_retries=3, resources=resources or None
-    )
-    return list(ray.get([task.remote(plan, encoder, settings, work_dir) for plan in plans]))

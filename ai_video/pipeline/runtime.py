@@ -13,7 +13,8 @@ from ai_video.pipeline.local_ray import prepare_local_ray_env
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 
 if TYPE_CHECKING:
-    from ai_video.pipeline.generate_job import GenerateOptions, GenerateResult
+    from ai_video.pipeline.generate_job import GenerateResult
+    from ai_video.pipeline.generate_steps import GenerateOptions
 
 
 def run_clip_request(
@@ -85,13 +86,14 @@ def run_generate(
     progress: ProgressFn = no_progress,
 ) -> GenerateResult:
     """Make a narrated short; on Ray the voice is the cluster's one TTS actor."""
-    from ai_video.pipeline.generate_job import apply_options, load_models, run_generate_job
+    from ai_video.pipeline.generate_job import run_generate_job
+    from ai_video.pipeline.generate_steps import apply_options, load_models
 
     if not settings.ray.enabled:
         return run_generate_job(script, out_dir, settings, options, progress)
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.local_ray import wants_local_ray
-    from ai_video.pipeline.ray_backend import ray_session, render_scenes_on_ray
+    from ai_video.pipeline.ray_backend import RayBackend, ray_session
     from ai_video.pipeline.tts_actor import ActorSynthesizer, tts_actor
 
     job_settings = apply_options(settings, options)
@@ -103,12 +105,10 @@ def run_generate(
             or job_settings.generate.provider_url is not None,
             synthesizer=ActorSynthesizer(actor),  # type: ignore[arg-type]
         )
-        return run_generate_job(
-            script,
-            out_dir,
-            settings,
-            options,
-            progress,
-            models=models,
-            scene_renderer=render_scenes_on_ray,
-        )
+        backend = RayBackend(settings)
+        try:
+            return run_generate_job(
+                script, out_dir, settings, options, progress, models=models, backend=backend
+            )
+        finally:
+            backend.close()

@@ -19,7 +19,8 @@ from ai_video.errors import InputError, MediaError
 from ai_video.generate.script import parse_script
 from ai_video.media.mix import file_loudness
 from ai_video.media.probe import probe
-from ai_video.pipeline.generate_job import GenerateModels, GenerateOptions, run_generate_job
+from ai_video.pipeline.generate_job import run_generate_job
+from ai_video.pipeline.generate_steps import GenerateModels, GenerateOptions
 from ai_video.types import RenderResult, ScenePlan
 from tests.generate.conftest import FOUR_SCENES, FakeLlm
 
