@@ -235,9 +235,6 @@ class AsrConfig(Section):
     gpu_compute_type: str = Field("float16", description="CTranslate2 compute type on CUDA.")
     beam_size: int = Field(5, description="Beam width for decoding.")
     language: str | None = Field("en", description="Language code, or None to detect.")
-    sample_rate_hz: int = Field(
-        16_000, description="Rate of the mono audio every speech analyzer reads (whisper's)."
-    )
     cpu_threads: int = Field(0, description="CPU threads for inference (0 = all cores).")
     vad_filter: bool = Field(True, description="Skip non-speech with the Silero VAD first.")
     no_speech_threshold: float = Field(

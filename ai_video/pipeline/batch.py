@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import polars as pl
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, InputError
+from ai_video.media.files import replace_atomic
 from ai_video.pipeline.backend import Backend
 from ai_video.pipeline.clip_job import run_clip_job
 from ai_video.pipeline.requests import ClipRequest
@@ -207,7 +207,6 @@ def write_results(out_dir: Path, rows: list[BatchRow]) -> Path:
     }
     table = pl.DataFrame([asdict(r) for r in rows], schema=schema)
     path = out_dir / "results.parquet"
-    tmp = out_dir / ".results.parquet.partial"
-    table.write_parquet(tmp)
-    os.replace(tmp, path)
+    with replace_atomic(path) as partial:
+        table.write_parquet(partial)
     return path

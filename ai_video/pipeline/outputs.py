@@ -13,6 +13,7 @@ import polars as pl
 
 from ai_video import __version__
 from ai_video.config import Settings
+from ai_video.media.files import replace_atomic, write_atomic
 from ai_video.pipeline.clip_manifest import (
     AsrModelInfo,
     AudioInfo,
@@ -48,13 +49,12 @@ class RenderedClip:
 
 def publish_file(src: Path, dst: Path) -> Path:
     """Place a finished file at ``dst`` atomically (hard link when possible, else copy)."""
-    tmp = dst.with_name(f".{dst.name}.partial")
-    tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    with replace_atomic(dst) as partial:
+        partial.unlink(missing_ok=True)
+        try:
+            os.link(src, partial)
+        except OSError:
+            shutil.copyfile(src, partial)
     return dst
 
 
@@ -198,11 +198,7 @@ def clips_table(clips: Sequence[ClipRecord]) -> pl.DataFrame:
 
 def write_manifest(out_dir: Path, manifest: ClipManifest) -> Path:
     """Write clips.parquet and manifest.json atomically; the manifest last."""
-    tmp = out_dir / ".clips.parquet.partial"
-    clips_table(manifest.clips).write_parquet(tmp)
-    os.replace(tmp, out_dir / "clips.parquet")
-    path = out_dir / "manifest.json"
-    tmp_json = out_dir / ".manifest.json.partial"
-    tmp_json.write_bytes(manifest.to_json())
-    os.replace(tmp_json, path)
-    return path
+    with replace_atomic(out_dir / "clips.parquet") as partial:
+        clips_table(manifest.clips).write_parquet(partial)
+    write_atomic(out_dir / "manifest.json", manifest.to_json())
+    return out_dir / "manifest.json"

@@ -7,7 +7,6 @@ Nothing here prints; ``ai-video report`` prints :func:`format_report` and the PN
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ import polars as pl
 from rich.table import Table
 
 from ai_video.errors import InputError
-from ai_video.media.ffmpeg import write_atomically
+from ai_video.media.files import replace_atomic
 from ai_video.pipeline.stage_metrics import ROWS_DIR, TABLE, read_rows
 
 if TYPE_CHECKING:
@@ -252,10 +251,8 @@ def render_timeline_png(run_dir: Path, out_png: Path) -> Path:
     handles = [Patch(facecolor=c, label=s) for s, c in timeline.stage_colors.items()]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="failed"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = write_atomically(out_png)
-    fig.savefig(tmp, format="png", dpi=_DPI)
-    os.replace(tmp, out_png)
+    with replace_atomic(out_png) as partial:
+        fig.savefig(partial, format="png", dpi=_DPI)
     return out_png
 
 

@@ -25,6 +25,7 @@ import orjson
 import polars as pl
 
 from ai_video.config import CacheConfig
+from ai_video.media.files import replace_atomic, write_atomic
 
 ROWS_DIR = Path("metrics") / "rows"
 TABLE = Path("metrics") / "stages.parquet"
@@ -159,9 +160,7 @@ def write_row(run_dir: Path, rec: StageRecord) -> None:
     rows = run_dir / ROWS_DIR
     rows.mkdir(parents=True, exist_ok=True)
     name = f"{rec.start:.6f}-{uuid.uuid4().hex[:8]}.json"
-    tmp = rows / f".{name}.tmp"
-    tmp.write_bytes(orjson.dumps(asdict(rec)))
-    os.replace(tmp, rows / name)
+    write_atomic(rows / name, orjson.dumps(asdict(rec)))
 
 
 def read_rows(run_dir: Path) -> pl.DataFrame:
@@ -174,7 +173,13 @@ def _gather(run_dir: Path) -> tuple[pl.DataFrame, list[Path]]:
     table = run_dir / TABLE
     if table.is_file():
         frames.append(pl.read_parquet(table))
-    files = sorted((run_dir / ROWS_DIR).glob("*.json")) if (run_dir / ROWS_DIR).is_dir() else []
+    rows_dir = run_dir / ROWS_DIR
+    # Hidden names are rows still being written (media.files' temporary siblings).
+    files = (
+        sorted(p for p in rows_dir.glob("*.json") if not p.name.startswith("."))
+        if rows_dir.is_dir()
+        else []
+    )
     rows = [orjson.loads(p.read_bytes()) for p in files]
     if rows:
         frames.append(pl.DataFrame(rows, schema=SCHEMA))
@@ -188,9 +193,8 @@ def flush_metrics(run_dir: Path) -> Path:
     table, files = _gather(run_dir)
     out = run_dir / TABLE
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(".stages.parquet.tmp")
-    table.write_parquet(tmp)
-    os.replace(tmp, out)
+    with replace_atomic(out) as partial:
+        table.write_parquet(partial)
     for p in files:
         p.unlink(missing_ok=True)
     return out

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ai_video.config import Settings
+from ai_video.config import ASR_SAMPLE_RATE_HZ, Settings
 from ai_video.pipeline.outputs import RenderedClip
 from ai_video.pipeline.serialize import (
     load_speech,
@@ -41,8 +41,8 @@ def produce_audio(out: Path, src: SourceRef, settings: Settings, model: None) ->
     """Extract the audio once as mono WAV at the analysis sample rate."""
     from ai_video.media.audio import decode_audio, write_wav
 
-    rate = settings.asr.sample_rate_hz
-    write_wav(decode_audio(src.info, settings.media, rate), rate, out / "audio.wav")
+    samples = decode_audio(src.info, settings.media, ASR_SAMPLE_RATE_HZ)
+    write_wav(samples, ASR_SAMPLE_RATE_HZ, out / "audio.wav")
 
 
 def load_audio(entry: Path) -> Path:
@@ -55,7 +55,7 @@ AUDIO = Stage[Path](
     version=1,
     produce=produce_audio,
     load=load_audio,
-    key_extra=lambda s: {"rate": s.asr.sample_rate_hz},
+    key_extra=lambda s: {"rate": ASR_SAMPLE_RATE_HZ},
 )
 
 
@@ -103,9 +103,7 @@ def produce_speech(out: Path, src: SourceRef, settings: Settings, model: None, w
     from ai_video.analyze.speech import speech_activity
 
     samples = _samples(wav)
-    save_speech(
-        speech_activity(samples, settings.asr.sample_rate_hz, settings.speech), out / "speech.npz"
-    )
+    save_speech(speech_activity(samples, ASR_SAMPLE_RATE_HZ, settings.speech), out / "speech.npz")
 
 
 def load_speech_entry(entry: Path) -> SpeechActivity:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ai_video.config import Settings
+from ai_video.media.files import write_atomic
 from ai_video.pipeline.backend import JobScope, LocalBackend
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context
@@ -45,8 +45,5 @@ def write_transcript(transcript: Transcript, out: Path, fmt: str) -> Path:
         data = transcript_to_srt(transcript).encode("utf-8")
     else:
         data = transcript_to_vtt(transcript).encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomic(out, data)
     return out
