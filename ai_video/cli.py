@@ -241,7 +241,7 @@ def demo(
 
 @app.command()
 def batch(
-    manifest: Annotated[Path, typer.Argument(help="CSV or Parquet with a 'source' column.")],
+    sources: Annotated[Path, typer.Argument(help="CSV or Parquet with a 'source' column.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")],
     address: Annotated[str | None, typer.Option(help="Ray cluster address.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Videos in flight at once.")] = None,
@@ -250,13 +250,13 @@ def batch(
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Clip every video of a manifest; write results.parquet and clips per video."""
+    """Clip every video of a source list; write results.parquet and clips per video."""
     _setup_logging(verbose)
 
     def body() -> None:
         import polars as pl
 
-        from ai_video.pipeline.runtime import run_batch_manifest
+        from ai_video.pipeline.runtime import run_batch_list
 
         settings = _settings(
             config,
@@ -268,7 +268,7 @@ def batch(
             },
         )
         with batch_progress() as on_progress:
-            results = run_batch_manifest(manifest, out, settings, on_progress)
+            results = run_batch_list(sources, out, settings, on_progress)
         table = pl.read_parquet(results)
         failed = table.filter(pl.col("status") == "failed")
         out_console.print(

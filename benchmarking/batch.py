@@ -1,6 +1,6 @@
 """Batch: 8 short real videos in-process one at a time vs on a local 2-CPU Ray, same run.
 
-Each round runs the batch without Ray (``run_batch_manifest``, one video at a time) and one
+Each round runs the batch without Ray (``run_batch_list``, one video at a time) and one
 video without Ray (``run_clip_request``, the CLI's path); then a fresh local Ray holding the
 batch and then the same one video (Ray already up), and the one video on a Ray started just for it.
 Odd rounds start without Ray, even rounds with Ray, so a drift in the machine's load hits
@@ -142,11 +142,11 @@ def batch_phase(
     name: str, round_no: int, manifest: Path, out_dir: Path, settings: Settings, rss: RssSampler
 ) -> tuple[PhaseResult, pl.DataFrame]:
     """Run the manifest into a fresh ``out_dir``; the phase result and its results rows."""
-    from ai_video.pipeline.runtime import run_batch_manifest
+    from ai_video.pipeline.runtime import run_batch_list
 
     shutil.rmtree(out_dir, ignore_errors=True)
     with rss.phase(f"{name} #{round_no}"), stopwatch() as wall:
-        results = pl.read_parquet(run_batch_manifest(manifest, out_dir, settings))
+        results = pl.read_parquet(run_batch_list(manifest, out_dir, settings))
     ok = results.filter(pl.col("status") == "succeeded")
     counts = {
         "videos": len(results),

@@ -1,4 +1,4 @@
-"""Many videos: a manifest in, clips per video and one results table out.
+"""Many videos: a source list in, clips per video and one results table out.
 
 The driver keeps a bounded window of videos in flight (``ray.max_concurrent_videos``); each
 video is the clip job's own small DAG of Ray tasks and model-actor calls, so ASR of one
@@ -41,7 +41,7 @@ OPTION_COLUMNS = {
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One manifest row: a source, its id, and its per-row setting overrides."""
+    """One source-list row: a source, its id, and its per-row setting overrides."""
 
     video_id: str
     source: str
@@ -75,16 +75,16 @@ class BatchProgress:
     wall_s: float
 
 
-def read_manifest(path: Path) -> list[BatchItem]:
-    """Read a CSV or Parquet manifest with a ``source`` column (plus optional options)."""
+def read_source_list(path: Path) -> list[BatchItem]:
+    """Read a CSV or Parquet source list: a ``source`` column plus optional option columns."""
     if not path.is_file():
-        raise InputError(f"{path}: manifest not found")
+        raise InputError(f"{path}: source list not found")
     try:
         table = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
     except Exception as exc:  # polars raises several error types for unreadable input
-        raise InputError(f"{path}: not a readable CSV/Parquet manifest ({exc})") from None
+        raise InputError(f"{path}: not a readable CSV/Parquet source list ({exc})") from None
     if "source" not in table.columns:
-        raise InputError(f"{path}: manifest needs a 'source' column (has {table.columns})")
+        raise InputError(f"{path}: source list needs a 'source' column (has {table.columns})")
     items: list[BatchItem] = []
     seen: set[str] = set()
     for row in table.iter_rows(named=True):

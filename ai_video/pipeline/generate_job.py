@@ -20,8 +20,8 @@ from pathlib import Path
 from ai_video.config import Settings
 from ai_video.generate import assemble
 from ai_video.generate.align import WordAlignment, time_track
-from ai_video.generate.manifest import build_manifest
 from ai_video.generate.script import Script
+from ai_video.generate.short_manifest import build_short_manifest
 from ai_video.generate.tts import SceneNarration, narrate_scene
 from ai_video.media.encoders import detect_encoder
 from ai_video.pipeline.backend import Backend, LocalBackend
@@ -101,7 +101,7 @@ def run_generate_job(
                 short_captions = assemble.short_captions(captions, spans)
                 srt, vtt = write_caption_files(short_captions, work / "short")
                 targets = {name: out_dir / file for name, file in OUTPUT_NAMES.items()}
-                manifest = build_manifest(
+                manifest = build_short_manifest(
                     script, preset, voice_entry(models), narrations, alignments, spans,
                     choices, renders, final, encoder, targets, walls, llm,
                     music=options.music, visual_provider=provider,

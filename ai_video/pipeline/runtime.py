@@ -48,17 +48,17 @@ def validate_local_source(source: str, settings: Settings) -> None:
     require_complete(info, settings.media)
 
 
-def run_batch_manifest(
-    manifest: Path,
+def run_batch_list(
+    sources: Path,
     out_dir: Path,
     settings: Settings,
     on_progress: Callable[[BatchProgress], None] = lambda p: None,
 ) -> Path:
-    """Run a batch manifest on Ray (or in-process, one video at a time, without Ray)."""
+    """Run a batch source list on Ray (or in-process, one video at a time, without Ray)."""
     from ai_video.pipeline.backend import LocalBackend
-    from ai_video.pipeline.batch import read_manifest, run_batch
+    from ai_video.pipeline.batch import read_source_list, run_batch
 
-    items = read_manifest(manifest)
+    items = read_source_list(sources)
     settings.clip_length_range()
     if not settings.ray.enabled:
         backend = LocalBackend(settings)

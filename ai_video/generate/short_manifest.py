@@ -18,7 +18,7 @@ from ai_video.types import EncoderProfile, OutputPreset, RenderResult, TimeSpan
 MANIFEST_VERSION = 1
 
 
-def build_manifest(
+def build_short_manifest(
     script: Script,
     preset: OutputPreset,
     voice: Mapping[str, str | None],
