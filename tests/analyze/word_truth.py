@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import resample_poly
 
+from ai_video.analyze.models import resolve_piper_voice
 from ai_video.config import GenerateConfig
-from ai_video.generate.tts import Synthesizer
 from ai_video.media.espeak import synthesize_espeak
 from ai_video.types import Word
 
@@ -65,14 +65,17 @@ def espeak_render(voice: str, wpm: int) -> Render:
 
 
 def piper_render() -> Render:
-    """A renderer speaking with the bundled piper voice, resampled to 16 kHz."""
-    synth = Synthesizer(GenerateConfig())
-    if synth.engine != "piper":
-        raise RuntimeError(f"piper voice unavailable: {synth.fallback_reason}")
+    """The bundled piper voice with its sampling noise off (the same audio every run)."""
+    from piper import PiperVoice, SynthesisConfig
+
+    ref = resolve_piper_voice(GenerateConfig().voice)
+    assert ref.path is not None
+    voice = PiperVoice.load(ref.path)
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
 
     def render(text: str) -> npt.NDArray[np.float32]:
-        samples, rate = synth(text)
-        return _to_16k(samples, rate)
+        chunks = [c.audio_float_array for c in voice.synthesize(text, syn_config=config)]
+        return _to_16k(np.concatenate(chunks).astype(np.float32), voice.config.sample_rate)
 
     return render
 
