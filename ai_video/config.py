@@ -736,6 +736,11 @@ class WordTimingConfig(Section):
     dip_db: float = Field(
         6.0, description="An activity dip this deep (dB, against both sides) marks a boundary."
     )
+    flux_standout: float = Field(
+        2.0,
+        description="Inside speech with no dip near whisper's start, the strongest spectral-flux "
+        "onset moves the boundary when it is this many times the local median (0 = never).",
+    )
     min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
 
 

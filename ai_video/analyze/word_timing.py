@@ -42,6 +42,12 @@ _EXCESS_CAP_DB = 30.0
 _NOISE_PERCENTILE = 20.0
 _SPEECH_PERCENTILE = 90.0
 _MIN_NOISE_FRAMES = 40
+_FLUX_CONTEXT = 40
+"""Frames either side of the search window that make the flux context."""
+_CHUNK_FRAMES = 8192
+"""Spectral frames computed at once (bounds memory on long audio)."""
+_FLOOR_FRAMES = 8192
+"""At most this many non-speech frames, spread evenly, estimate the noise floor."""
 _BLIP_FRAMES = 3
 """Sound shorter than this many hops between quiet frames is a click or noise, not a word."""
 
@@ -124,17 +130,24 @@ def spectral_activity(
         return Activity(hop_s, n_fft / 2 / sample_rate_hz, empty, empty, 0.0, empty.astype(bool))
     frames = sliding_window_view(x, n_fft)[::hop]
     window = np.hanning(n_fft).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-    log_power = 10.0 * np.log10(power + 1e-12)
     offset_s = n_fft / 2 / sample_rate_hz
     times = offset_s + np.arange(len(frames), dtype=np.float64) * hop_s
     outside = ~_inside(times, speech_spans)
-    noise_rows = log_power[outside] if outside.sum() >= _MIN_NOISE_FRAMES else log_power
-    floor = np.percentile(noise_rows, _NOISE_PERCENTILE, axis=0)
-    excess = np.clip(log_power - floor, 0.0, _EXCESS_CAP_DB).mean(axis=1)
-    level = np.convolve(excess, np.ones(3) / 3, mode="same")
+    floor_source = np.flatnonzero(outside) if outside.sum() >= _MIN_NOISE_FRAMES else None
+    if floor_source is None:
+        floor_source = np.arange(len(frames))
+    picked = floor_source[np.linspace(0, len(floor_source) - 1, _FLOOR_FRAMES).astype(np.int64)]
+    floor = np.percentile(_log_power(frames[np.unique(picked)], window), _NOISE_PERCENTILE, axis=0)
+    excess = np.empty(len(frames))
     flux = np.zeros(len(frames))
-    flux[1:] = np.clip(np.diff(log_power, axis=0), 0.0, _EXCESS_CAP_DB).mean(axis=1)
+    for first in range(0, len(frames), _CHUNK_FRAMES):
+        chunk_start = max(first - 1, 0)  # one frame of overlap for the flux difference
+        log_power = _log_power(frames[chunk_start : first + _CHUNK_FRAMES], window)
+        own = log_power[first - chunk_start :]
+        excess[first : first + len(own)] = np.clip(own - floor, 0.0, _EXCESS_CAP_DB).mean(axis=1)
+        rise = np.clip(np.diff(log_power, axis=0), 0.0, _EXCESS_CAP_DB).mean(axis=1)
+        flux[max(first, 1) : first + len(own)] = rise[len(rise) - (len(own) - (first == 0)) :]
+    level = np.convolve(excess, np.ones(3) / 3, mode="same")
     noise_level = (
         float(np.median(level[outside]))
         if outside.sum() >= _MIN_NOISE_FRAMES
@@ -148,6 +161,14 @@ def spectral_activity(
     widened = [TimeSpan(max(0.0, sp.start_s - margin), sp.end_s + margin) for sp in speech_spans]
     near_speech = _inside(times, widened) if speech_spans else np.ones(len(times), dtype=np.bool_)
     return Activity(hop_s, offset_s, level, flux, threshold, near_speech)
+
+
+def _log_power(
+    frames: npt.NDArray[np.float32], window: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Power spectrum of each windowed frame, in dB."""
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    return np.asarray(10.0 * np.log10(power + 1e-12), dtype=np.float32)
 
 
 def refined_bounds(
@@ -196,6 +217,13 @@ def refined_bounds(
             ),
             (starts[i - 1] + min_word_s, cur.end_s - min_word_s),
         )
+        if moved is None and cfg.flux_standout > 0:
+            moved = _flux_onset(
+                activity,
+                cfg.flux_standout,
+                max(cur.start_s - cfg.boundary_before_ms / 1000, starts[i - 1] + min_word_s),
+                min(cur.start_s + cfg.boundary_after_ms / 1000, cur.end_s - min_word_s),
+            )
         if moved is not None:
             starts[i] = moved[1]
             ends[i - 1] = moved[0]
@@ -308,6 +336,23 @@ def _continuous_boundary(
     idx = np.flatnonzero(ok)
     best = idx[int(np.argmin(np.abs(starts[idx] - expected)))]
     return float(onsets[best, 0]), float(onsets[best, 1])
+
+
+def _flux_onset(
+    activity: Activity, standout: float, lo: float, hi: float
+) -> tuple[float, float] | None:
+    """The strongest spectral-flux onset in [lo, hi], when ``standout`` times its context's
+    median (the median flux within 200 ms either side)."""
+    f_lo, f_hi = activity.frame(lo), activity.frame(hi)
+    if f_hi - f_lo < 2:
+        return None
+    local = activity.flux[f_lo : f_hi + 1]
+    peak = int(np.argmax(local))
+    context = activity.flux[max(0, f_lo - _FLUX_CONTEXT) : f_hi + _FLUX_CONTEXT + 1]
+    if local[peak] < standout * max(float(np.median(context)), 1e-6):
+        return None
+    onset = activity.time(f_lo + peak - 0.5)
+    return onset, onset
 
 
 def _without_blips(quiet: npt.NDArray[np.bool_], longest: int) -> npt.NDArray[np.bool_]:
