@@ -247,7 +247,9 @@ def _pause_owners(
     """For each pause, the whisper boundary nearest to it (a pause serves one boundary).
 
     Whisper's gaps are often wider than one word (a word placed after its pause): a pause
-    overlapping two gaps goes to the one it overlaps most.
+    overlapping two gaps goes to the one it overlaps most. On a tie (a zero-length word
+    squeezed against the pause) the later boundary wins: the squeezed word ends the phrase
+    before the pause, where whisper's collapsed phrase-final words belong.
     """
     owners = np.zeros(len(pauses), dtype=np.int64)
     last = len(gaps) - 1
@@ -255,7 +257,7 @@ def _pause_owners(
         start, end = activity.time(first - 0.5), activity.time(stop - 0.5)
         near = int(np.searchsorted(gaps[:, 0], start))
         candidates = range(max(0, near - 2), min(last, near + 2) + 1)
-        owners[k] = min(candidates, key=lambda j: _gap_distance(start, end, gaps[j]))
+        owners[k] = min(candidates, key=lambda j: (_gap_distance(start, end, gaps[j]), -j))
     return owners
 
 
