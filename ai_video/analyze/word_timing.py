@@ -187,7 +187,9 @@ def refined_bounds(
     n = len(words)
     min_word_s = cfg.min_word_ms / 1000
     gaps = _whisper_gaps(words)
-    owner = _pause_owners(pauses, activity, gaps)
+    owned: dict[int, list[tuple[int, int]]] = {}
+    for run, owner in zip(pauses.tolist(), _pause_owners(pauses, activity, gaps), strict=True):
+        owned.setdefault(int(owner), []).append((run[0], run[1]))
     for i in range(n + 1):
         prev = words[i - 1] if i > 0 else None
         cur = words[i] if i < n else None
@@ -199,7 +201,7 @@ def refined_bounds(
             starts[i - 1] + min_word_s if prev else -math.inf,
             cur.end_s - min_word_s if cur else math.inf,
         )
-        pause = _best_pause(pauses[owner == i], activity, window, (b_lo, b_hi), keep)
+        pause = _best_pause(owned.get(i, ()), activity, window, (b_lo, b_hi), keep)
         if pause is not None:
             if prev is not None:
                 ends[i - 1] = pause[0]
@@ -268,7 +270,7 @@ def _gap_distance(start: float, end: float, gap: npt.NDArray[np.float64]) -> flo
 
 
 def _best_pause(
-    pauses: npt.NDArray[np.int64],
+    pauses: Sequence[tuple[int, int]],
     activity: Activity,
     window: tuple[float, float],
     boundary: tuple[float, float],
@@ -328,16 +330,14 @@ def _continuous_boundary(
     keep: tuple[float, float],
 ) -> tuple[float, float] | None:
     """The inner onset in ``window`` (and leaving both words length) nearest ``expected``."""
-    if len(onsets) == 0:
-        return None
-    starts = onsets[:, 1]
-    ok = (starts >= window[0]) & (starts <= window[1])
-    ok &= (onsets[:, 0] >= keep[0]) & (starts <= keep[1])
+    first, stop = np.searchsorted(onsets[:, 1], window, side="left")
+    near = onsets[first:stop]  # ``onsets`` is sorted by word start
+    ok = (near[:, 0] >= keep[0]) & (near[:, 1] <= keep[1])
     if not ok.any():
         return None
-    idx = np.flatnonzero(ok)
-    best = idx[int(np.argmin(np.abs(starts[idx] - expected)))]
-    return float(onsets[best, 0]), float(onsets[best, 1])
+    candidates = near[ok]
+    best = candidates[int(np.argmin(np.abs(candidates[:, 1] - expected)))]
+    return float(best[0]), float(best[1])
 
 
 def _flux_onset(
