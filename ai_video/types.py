@@ -123,9 +123,9 @@ class Word:
     end_s: float
     probability: float
     asr_start_s: float | None = None
-    """The recogniser's own start when a refinement moved ``start_s`` (None: not refined)."""
+    """The recogniser's own start, kept when a refinement set ``start_s`` (None: not refined)."""
     asr_end_s: float | None = None
-    """The recogniser's own end when a refinement moved ``end_s`` (None: not refined)."""
+    """The recogniser's own end, kept when a refinement set ``end_s`` (None: not refined)."""
 
 
 @dataclass(frozen=True, slots=True)
