@@ -1,23 +1,29 @@
 """Word times snapped to the audio: whisper's word boundaries moved to pauses and onsets.
 
-Whisper's word timestamps come from cross-attention; after a pause a word usually starts
-where the previous one ended (hundreds of ms early), and words often end late. This stage
-looks at the audio itself, so it works for any language the recogniser handles:
+Whisper's word timestamps come from cross-attention: after a pause a word usually starts
+where the previous one ended (hundreds of ms early), inside speech words start 50-100 ms
+late, and words often end late. This stage looks at the audio only (no text model), so it
+works for any language the recogniser handles:
 
 1. A spectral *activity* curve: per 5 ms hop, the mean over frequency bins of the dB by which
-   a 16 ms frame rises above that bin's noise floor (floor taken from frames outside the
+   a 16 ms frame rises above that bin's noise floor (floor from frames outside the
    voice-activity spans). Coloured noise beds and hum stay near zero; fricatives count as
-   well as vowels.
-2. A frame *sounds* when its activity is a set share of the way from the noise level to the
-   speech level; quiet runs of at least ``min_pause_ms`` are pauses.
-3. Every boundary between two words (and before the first and after the last) looks for a
-   pause around whisper's boundary (``onset_before_ms`` before, ``onset_after_ms`` after,
-   never past the neighbouring words' middles): when one is found the earlier word ends where
-   the pause starts and the later word starts where the sound comes back. Otherwise, inside
-   continuous speech, the boundary moves at most ``boundary_search_ms`` to a short dip or to
-   the strongest spectral-flux onset, when one stands out.
-4. The result keeps every word, in order, monotonic, non-overlapping and at least
-   ``min_word_ms`` long (or whisper's length if shorter); whisper's own times stay on each word.
+   well as vowels. Computed in chunks, so memory stays flat on long audio.
+2. A frame *sounds* when its activity is ``sound_threshold`` of the way from the noise level
+   to the speech level and it lies within ``vad_margin_ms`` of a VAD speech span (breaths and
+   clicks outside speech stay quiet); quiet runs of at least ``min_pause_ms`` are pauses.
+3. Each pause serves the one whisper boundary (the gap between two of its words, or before
+   the first / after the last) it is nearest to. A boundary takes its best pause inside
+   ``onset_before_ms`` .. ``onset_after_ms`` of whisper's gap, if that leaves both words some
+   length: the earlier word ends where the pause starts, the later starts where sound returns.
+4. A boundary without a pause (continuous speech) moves to the nearest inner onset (end of a
+   short quiet run, or the climb out of a dip ``dip_db`` deep) within ``boundary_before_ms``
+   before / ``boundary_after_ms`` after whisper's start, nearest ``asr_lateness_ms`` before
+   it; failing that, to the strongest spectral-flux onset there when it stands out
+   (``flux_standout``); otherwise whisper's boundary stays.
+5. Every word is kept, in order, starts monotonic, no overlap, each at least ``min_word_ms``
+   long (or whisper's length if shorter); whisper's own times stay on each word
+   (``Word.asr_start_s``/``asr_end_s``) and the transcript says ``refined-vad-energy``.
 """
 
 from __future__ import annotations

@@ -86,6 +86,20 @@ def test_onsets_after_pauses_snap_to_the_sound() -> None:
         assert abs(word.end_s - end) <= 0.03, (word, end)
 
 
+def test_sound_outside_speech_spans_is_not_an_onset() -> None:
+    """A lip smack just before the word, outside every VAD span, is not its onset (as in GRID,
+    where whisper starts "set" inside such a burst)."""
+    audio = _tone_bursts([(0.15, 0.35), (0.50, 0.90)], 1.4)
+    whisper = _transcript([("word", 0.20, 1.00)])
+    spans = (TimeSpan(0.47, 0.93),)
+    refined = refine_word_times(audio, RATE, whisper, spans, CFG)
+    assert abs(refined.words[0].start_s - 0.50) <= 0.02
+    assert abs(refined.words[0].end_s - 0.90) <= 0.03
+    without_vad_gate = WordTimingConfig(vad_margin_ms=1000.0)
+    fooled = refine_word_times(audio, RATE, whisper, spans, without_vad_gate)
+    assert abs(fooled.words[0].start_s - 0.15) <= 0.02
+
+
 def test_degenerate_whisper_times_stay_ordered_and_positive() -> None:
     audio = _tone_bursts([(0.3, 0.6), (0.62, 0.9), (1.5, 1.7)], 2.0)
     whisper = _transcript(
