@@ -638,6 +638,7 @@ class Settings(BaseSettings):
     ray: RayConfig = Field(default_factory=RayConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -714,3 +715,62 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+# --------------------------------------------------------------------------- issue 17: word timing
+
+
+class WordTimingConfig(Section):
+    """Word-timing refinement: whisper's word times snapped to the audio (issue 17)."""
+
+    enabled: bool = Field(
+        True, description="Refine word times after transcription (off: captions use whisper's)."
+    )
+    hop_ms: float = Field(5.0, description="Analysis hop of the spectral activity curve.")
+    frame_ms: float = Field(16.0, description="Window of each spectral frame.")
+    sound_threshold: float = Field(
+        0.2,
+        description="A frame sounds when its activity (mean dB above the per-bin noise floor) "
+        "is this far from the noise level towards the speech level (0..1).",
+    )
+    min_pause_ms: float = Field(
+        100.0, description="A quiet run at least this long separates two words (a pause)."
+    )
+    onset_before_ms: float = Field(
+        250.0, description="How far before whisper's boundary a pause is looked for."
+    )
+    onset_after_ms: float = Field(
+        900.0,
+        description="How far after whisper's boundary a pause is looked for (whisper often "
+        "starts a word after a pause hundreds of ms early).",
+    )
+    vad_margin_ms: float = Field(
+        100.0,
+        description="Sound further than this outside every voice-activity span (breaths, "
+        "clicks) is treated as quiet.",
+    )
+    boundary_before_ms: float = Field(
+        200.0,
+        description="Inside continuous speech, how far before whisper's word start an energy "
+        "onset (end of a short quiet run or of a dip) is looked for.",
+    )
+    boundary_after_ms: float = Field(
+        60.0, description="Inside continuous speech, how far after whisper's word start."
+    )
+    asr_lateness_ms: float = Field(
+        50.0,
+        description="Inside speech, the onset nearest whisper's start minus this wins "
+        "(whisper starts words inside speech late, by about this much).",
+    )
+    dip_db: float = Field(
+        6.0, description="An activity dip this deep (dB, against both sides) marks a boundary."
+    )
+    flux_standout: float = Field(
+        2.0,
+        description="Inside speech with no dip near whisper's start, the strongest spectral-flux "
+        "onset moves the boundary when it is this many times the local median (0 = never).",
+    )
+    min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
+
+
+Settings.model_rebuild()

@@ -127,6 +127,10 @@ class Word:
     start_s: float
     end_s: float
     probability: float
+    asr_start_s: float | None = None
+    """The recogniser's own start, kept when a refinement set ``start_s`` (None: not refined)."""
+    asr_end_s: float | None = None
+    """The recogniser's own end, kept when a refinement set ``end_s`` (None: not refined)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,9 @@ class Transcript:
     language: str
     segments: tuple[Segment, ...]
     model: str
+    timing_method: str = "whisper"
+    """What produced the word times: ``whisper`` (the recogniser's own) or a refinement
+    such as ``refined-vad-energy`` (the recogniser's times then stay in ``Word.asr_*``)."""
 
     @property
     def words(self) -> tuple[Word, ...]:
