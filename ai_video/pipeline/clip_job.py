@@ -1,8 +1,8 @@
 """One video in, ranked captioned clips out: the clip job, stage by stage.
 
-    source -> probe -> AUDIO (once) -> TRANSCRIBE (ASR model)      -> CURATE -> plan -> RENDER
-                    -> VISUALS (one decode: shots, faces, motion) /          (one ffmpeg per clip)
-                                     SPEECH (loudness, voicing)   /
+    source -> probe -> AUDIO (once) -> TRANSCRIBE (ASR) -> WORD_TIMING -> CURATE -> plan -> RENDER
+                    -> SPEECH (loudness, voicing) ---/          /      (one ffmpeg per clip)
+                    -> VISUALS (one decode: shots, faces, motion)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
 schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
@@ -25,7 +25,15 @@ from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manife
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
-from ai_video.pipeline.stages import AUDIO, CURATE, RENDER, SPEECH, TRANSCRIBE, VISUALS
+from ai_video.pipeline.stages import (
+    AUDIO,
+    CURATE,
+    RENDER,
+    SPEECH,
+    TRANSCRIBE,
+    VISUALS,
+    WORD_TIMING,
+)
 from ai_video.pipeline.transcribe_job import write_transcript
 from ai_video.types import ScoredCandidate, Transcript, VisualAnalysis
 
@@ -57,8 +65,9 @@ def run_clip_job(
         visual_h = be.submit(VISUALS, job)
         transcript_h = be.submit(TRANSCRIBE, job, wav)
         speech_h = be.submit(SPEECH, job, wav)
-        selected_h = be.submit(CURATE, job, transcript_h, speech_h, visual_h)
-        transcript, visual, selected = _await(be, progress, transcript_h, visual_h, selected_h)
+        words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
+        selected_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
+        transcript, visual, selected = _await(be, progress, words_h, visual_h, selected_h)
         write_transcript(transcript, out_dir / "transcript.json", "json")
 
         plans = [

@@ -143,6 +143,11 @@ class ModelsInfo(_Record):
     faces: NamedModel
     encoder: EncoderInfo
     text: NamedModel | None = None
+    word_timing: str = Field(
+        "whisper",
+        description="What produced the word times captions and cuts use: 'whisper' (the ASR's "
+        "own) or 'refined-vad-energy' (snapped to pauses and onsets in the audio).",
+    )
 
 
 class ClipManifest(_Record):

@@ -132,6 +132,7 @@ def build_manifest(
             faces=NamedModel(name=face_detector),
             encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
             text=None if text_model is None else NamedModel(name=text_model),
+            word_timing=transcript.timing_method,
         ),
         transcript_words=len(transcript.words),
         stage_wall_s={k: round(v, 3) for k, v in stage_wall_s.items()},

@@ -120,6 +120,37 @@ SPEECH = Stage[SpeechActivity](
     upstream=(AUDIO,),
 )
 
+# --------------------------------------------------------------------------- word timing (issue 17)
+
+
+def produce_word_times(
+    out: Path,
+    src: SourceRef,
+    settings: Settings,
+    model: None,
+    transcript: Transcript,
+    speech: SpeechActivity,
+    wav: Path,
+) -> None:
+    """Whisper's word times snapped to pauses and energy onsets in the audio."""
+    from ai_video.analyze.transcript_format import transcript_to_json
+    from ai_video.analyze.word_timing import refine_word_times
+
+    refined = refine_word_times(
+        _samples(wav), ASR_SAMPLE_RATE_HZ, transcript, speech.speech_spans, settings.word_timing
+    )
+    (out / "transcript.json").write_bytes(transcript_to_json(refined))
+
+
+WORD_TIMING = Stage[Transcript](
+    name="word_timing",
+    version=1,
+    produce=produce_word_times,
+    load=load_transcript,
+    reads=("word_timing",),
+    upstream=(TRANSCRIBE, SPEECH),
+)
+
 # --------------------------------------------------------------------------- visuals
 
 
@@ -194,7 +225,7 @@ CURATE = Stage[list[ScoredCandidate]](
     load=load_selection,
     reads=("curate",),
     key_extra=_clip_lengths,
-    upstream=(TRANSCRIBE, SPEECH, VISUALS),
+    upstream=(WORD_TIMING, SPEECH, VISUALS),
     model="text",
     model_needed=lambda s: bool(s.curate.prompt),
     reads_source=False,
