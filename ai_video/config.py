@@ -363,6 +363,12 @@ class RenderConfig(Section):
     """Encoding of rendered clips."""
 
     prefer_hardware: bool = Field(True, description="Use NVENC when a test encode proves it works.")
+    nvenc_sessions: int = Field(
+        2,
+        ge=1,
+        description="Concurrent NVENC encodes a GPU node takes (its 'nvenc' Ray resource); "
+        "consumer GPUs allow 2-3 sessions.",
+    )
     x264_preset: str = Field("veryfast", description="libx264 preset (speed/size trade-off).")
     x264_crf: int = Field(21, description="libx264 constant rate factor.")
     x264_threads: int = Field(0, description="libx264 threads (0 = physical cores).")
@@ -442,6 +448,9 @@ class RayConfig(Section):
         "small node.",
     )
     actor_restarts: int = Field(2, description="Restarts of a model actor whose process died.")
+    actor_task_retries: int = Field(
+        2, description="Retries of a call on a model actor that died while running it."
+    )
     task_retries: int = Field(
         3, description="Retries of a stage task whose worker died (its own errors are final)."
     )
