@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from ai_video.errors import FFmpegError, FFmpegTimeout
+from ai_video.media.files import partial_path
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def _command(binary: str, args: Sequence[str], has_stdin: bool) -> list[str]:
 def write_atomically(final_path: Path) -> Path:
     """Temporary sibling path to render into before ``os.replace`` onto ``final_path``.
 
-    The temporary name keeps the real extension so ffmpeg picks the right muxer.
+    Superseded by :func:`ai_video.media.files.replace_atomic` / ``write_atomic``; kept only
+    while pipeline/report.py and pipeline/generate_job.py still call it (remove with them).
     """
-    return final_path.with_name(f".{final_path.stem}.partial{final_path.suffix}")
+    return partial_path(final_path)
