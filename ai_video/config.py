@@ -596,6 +596,12 @@ class GenerateConfig(Section):
     provider_concurrency: int = Field(4, description="Visual API requests in flight at once.")
     provider_rate_per_s: float = Field(4.0, description="Most visual API requests per second.")
     provider_timeout_s: float = Field(30.0, description="Time limit for one visual API request.")
+    provider_results_per_query: int = Field(
+        3, description="Search results asked for per scene; the first that downloads is used."
+    )
+    provider_max_download_mb: float = Field(
+        200.0, description="A visual larger than this many MiB is refused while downloading."
+    )
     fallback_colours: tuple[str, str] = Field(
         ("0x1B2A49", "0x7A3E9D"), description="Gradient colours of the fallback title card."
     )

@@ -14,12 +14,9 @@ from collections.abc import Sequence
 
 from ai_video.config import CaptionStyle
 from ai_video.errors import ConfigError
-from ai_video.render.export import write_ass
 from ai_video.types import CaptionLine, CaptionTrack, CaptionWord, TimeSpan, Word
 
-# ``write_ass`` moved to ``render.export``; pipeline/stages.py still imports it from here.
-# Remove this re-export when that import moves (pipeline core refactor).
-__all__ = ["build_caption_track", "write_ass"]
+__all__ = ["build_caption_track"]
 
 _STYLE_DEFAULTS = CaptionStyle.model_validate({})
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*$")

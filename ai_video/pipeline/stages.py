@@ -243,8 +243,7 @@ def produce_render(
     encoder: EncoderProfile,
 ) -> None:
     """Render one clip in one ffmpeg process, plus its caption files and thumbnail."""
-    from ai_video.edit.captions import write_ass
-    from ai_video.render.export import write_caption_files
+    from ai_video.render.export import write_ass, write_caption_files
     from ai_video.render.render import make_thumbnail, render_clip
 
     style = settings.preset().caption
