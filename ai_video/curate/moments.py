@@ -10,10 +10,11 @@ prompts. Without speech it hands over to :mod:`ai_video.curate.visual_moments`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ai_video.config import CurateConfig, MomentsConfig, PlatformPreset
 from ai_video.curate.breakdown import assemble_score, mean_of
@@ -172,6 +173,20 @@ def _moment(
     )
 
 
+def _best_seed_per_candidate(
+    candidates: Sequence[Candidate], seeds: Sequence[int], relevance: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Per candidate, the relevance of the best seed sentence it holds (-1: none) and which."""
+    best = np.full(len(candidates), -1.0)
+    best_sentence = np.zeros(len(candidates), dtype=np.int64)
+    for i, c in enumerate(candidates):
+        held = [s for s in seeds if c.first_sentence <= s <= c.last_sentence]
+        if held:
+            top = max(held, key=lambda s: relevance[s])
+            best[i], best_sentence[i] = relevance[top], top
+    return best, best_sentence
+
+
 def _prompt_moments(
     pool: _Pool,
     prompt: str,
@@ -195,13 +210,7 @@ def _prompt_moments(
             f"nothing in this video matches '{prompt}' (best relevance "
             f"{relevance[top_sentence]:.2f}, below {cfg.relevance_threshold:.2f})"
         )
-    best = np.full(len(pool.candidates), -1.0)
-    best_sentence = np.zeros(len(pool.candidates), dtype=np.int64)
-    for i, c in enumerate(pool.candidates):
-        held = [s for s in seeds if c.first_sentence <= s <= c.last_sentence]
-        if held:
-            top = max(held, key=lambda s: relevance[s])
-            best[i], best_sentence[i] = relevance[top], top
+    best, best_sentence = _best_seed_per_candidate(pool.candidates, seeds, relevance)
     eligible = np.flatnonzero(best >= cfg.relevance_threshold)
     if eligible.size == 0:
         at_s = pool.units.sentences[top_sentence].span.start_s
@@ -223,18 +232,7 @@ def _prompt_moments(
     for k in chosen:
         i = int(eligible[k])
         hit = (float(best[i]), texts[int(best_sentence[i])])
-        moment = _moment(pool, i, cfg, language, hit)
-        out.append(
-            Moment(
-                moment.clip,
-                moment.score_100,
-                moment.groups,
-                moment.copy,
-                moment.topics,
-                prompt=prompt,
-                relevance=hit[0],
-            )
-        )
+        out.append(replace(_moment(pool, i, cfg, language, hit), prompt=prompt))
     return out, None
 
 
@@ -295,12 +293,22 @@ def find_moments(
         )
         moments = [_moment(pool, i, cfg, language, None) for i in chosen]
         return MomentsResult(tuple(moments), tuple(pool.topics))
+    return _moments_for_prompts(pool, wanted, curate_cfg.max_clips, cfg, language, embedder)
+
+
+def _moments_for_prompts(
+    pool: _Pool,
+    prompts: Sequence[str],
+    max_clips: int,
+    cfg: MomentsConfig,
+    language: str,
+    embedder: TextEmbedder | None,
+) -> MomentsResult:
+    """Up to ``max_clips`` clips per prompt, and why a prompt got none."""
     found: list[Moment] = []
     reasons: list[str] = []
-    for prompt in wanted:
-        per_prompt, reason = _prompt_moments(
-            pool, prompt, curate_cfg.max_clips, cfg, language, embedder
-        )
+    for prompt in prompts:
+        per_prompt, reason = _prompt_moments(pool, prompt, max_clips, cfg, language, embedder)
         found.extend(per_prompt)
         if reason is not None:
             reasons.append(reason)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,6 +88,76 @@ def _clock(t_s: float) -> str:
     return f"{int(t_s // 60)}:{int(t_s % 60):02d}"
 
 
+@dataclass(frozen=True)
+class _Signals:
+    """What the scoring of one span reads: picture motion, loudness, shot bounds."""
+
+    frame_times: FloatArray
+    motion: FloatArray
+    busy: FloatArray
+    hop_times: FloatArray
+    loudness: FloatArray
+    bounds: list[float]
+
+
+def _signals(
+    visual: VisualAnalysis, speech: SpeechActivity | None, bounds: list[float]
+) -> _Signals:
+    motion = np.asarray(visual.motion, dtype=np.float64)
+    busy = (motion > float(np.median(motion))) if len(motion) else np.zeros(0, dtype=bool)
+    return _Signals(
+        frame_times=np.arange(len(motion), dtype=np.float64) / visual.fps,
+        motion=motion,
+        busy=busy.astype(np.float64),
+        hop_times=speech.times_s() if speech is not None else np.zeros(0),
+        loudness=speech.loudness_db if speech is not None else np.zeros(0),
+        bounds=bounds,
+    )
+
+
+def _span_moment(
+    span: TimeSpan,
+    on_bounds: int,
+    sig: _Signals,
+    cfg: MomentsConfig,
+    fit_range: tuple[float, float, float],
+) -> Moment:
+    """One scored, titled no-speech clip; ``fit_range`` is ``(min_s, max_s, target_s)``."""
+    lo_s, hi_s, target_s = fit_range
+    opening = TimeSpan(span.start_s, min(span.end_s, span.start_s + _OPENING_S))
+    full_db = (cfg.loudness_floor_db, cfg.loudness_full_db)
+    fit = 1.0 - abs(span.duration_s - target_s) / max(hi_s - lo_s, 1e-6)
+    shots_in = sum(1 for b in sig.bounds[1:-1] if span.start_s < b < span.end_s) + 1
+    values = {
+        "hook": mean_of(
+            _scale(_mean_in(sig.frame_times, sig.motion, opening), 0.0, cfg.motion_full_scale),
+            _scale(_mean_in(sig.hop_times, sig.loudness, opening), *full_db),
+        ),
+        "coherence": (on_bounds / 2) * float(np.clip(fit, 0.0, 1.0)),
+        "value": _mean_in(sig.frame_times, sig.busy, span),
+        "delivery": _scale(_mean_in(sig.hop_times, sig.loudness, span), *full_db),
+        "visual": _scale(_mean_in(sig.frame_times, sig.motion, span), 0.0, cfg.motion_full_scale),
+    }
+    evidence = {
+        "hook": f"activity in the first {opening.duration_s:.0f} s",
+        "coherence": f"{on_bounds} of 2 cuts on shot boundaries; {shots_in} shot(s)",
+        "value": "share of frames with more motion than the video's median",
+        "delivery": "mean loudness of the soundtrack",
+        "visual": "mean picture motion",
+    }
+    score_100, groups, clip_score = assemble_score(values, evidence, cfg.group_weights)
+    candidate = Candidate(span=span, first_sentence=-1, last_sentence=-1, text="", hook_text="")
+    copy = SocialCopy(
+        title=f"Highlight {_clock(span.start_s)}–{_clock(span.end_s)}",
+        description=f"{shots_in} shot(s), {span.duration_s:.0f} s, no speech",
+        hashtags=("#Highlights", "#NoTalking", "#Shorts"),
+    )
+    first_topic = int(np.searchsorted(sig.bounds, span.start_s + _EPS_S, side="right")) - 1
+    last_topic = int(np.searchsorted(sig.bounds, span.end_s - _EPS_S, side="right")) - 1
+    topics = tuple(range(first_topic, last_topic + 1))
+    return Moment(ScoredCandidate(candidate, clip_score), score_100, groups, copy, topics)
+
+
 def find_visual_moments(
     visual: VisualAnalysis | None,
     speech: SpeechActivity | None,
@@ -105,63 +176,16 @@ def find_visual_moments(
             )
         return MomentsResult((), (), "no speech and no picture to choose clips from")
     bounds = shot_bounds(visual, media_duration_s)
-    spans = visual_spans(bounds, limits_s, target_s)
-    frame_times = np.arange(len(visual.motion), dtype=np.float64) / visual.fps
-    motion = np.asarray(visual.motion, dtype=np.float64)
-    busy = motion > float(np.median(motion)) if len(motion) else motion.astype(bool)
-    hop_times = speech.times_s() if speech is not None else np.zeros(0)
-    loudness = speech.loudness_db if speech is not None else np.zeros(0)
+    sig = _signals(visual, speech, bounds)
     topics = tuple(
         Topic(i, TimeSpan(a, b), -1, -1, (), ("shot",) if i else ())
         for i, (a, b) in enumerate(itertools.pairwise(bounds))
     )
-    scored: list[Moment] = []
-    lo_s, hi_s = limits_s
-    for span, on_bounds in spans:
-        opening = TimeSpan(span.start_s, min(span.end_s, span.start_s + _OPENING_S))
-        motion_level = _scale(_mean_in(frame_times, motion, span), 0.0, cfg.motion_full_scale)
-        sound = _scale(
-            _mean_in(hop_times, loudness, span), cfg.loudness_floor_db, cfg.loudness_full_db
-        )
-        opening_motion = _scale(_mean_in(frame_times, motion, opening), 0.0, cfg.motion_full_scale)
-        opening_sound = _scale(
-            _mean_in(hop_times, loudness, opening), cfg.loudness_floor_db, cfg.loudness_full_db
-        )
-        fit = 1.0 - abs(span.duration_s - target_s) / max(hi_s - lo_s, 1e-6)
-        shots_in = sum(1 for b in bounds[1:-1] if span.start_s < b < span.end_s) + 1
-        values = {
-            "hook": mean_of(opening_motion, opening_sound),
-            "coherence": (on_bounds / 2) * float(np.clip(fit, 0.0, 1.0)),
-            "value": _mean_in(frame_times, busy.astype(np.float64), span),
-            "delivery": sound,
-            "visual": motion_level,
-        }
-        evidence = {
-            "hook": f"activity in the first {opening.duration_s:.0f} s",
-            "coherence": f"{on_bounds} of 2 cuts on shot boundaries; {shots_in} shot(s)",
-            "value": "share of frames with more motion than the video's median",
-            "delivery": "mean loudness of the soundtrack",
-            "visual": "mean picture motion",
-        }
-        score_100, groups, clip_score = assemble_score(values, evidence, cfg.group_weights)
-        candidate = Candidate(span=span, first_sentence=-1, last_sentence=-1, text="", hook_text="")
-        title = f"Highlight {_clock(span.start_s)}–{_clock(span.end_s)}"
-        copy = SocialCopy(
-            title=title,
-            description=f"{shots_in} shot(s), {span.duration_s:.0f} s, no speech",
-            hashtags=("#Highlights", "#NoTalking", "#Shorts"),
-        )
-        first_topic = int(np.searchsorted(bounds, span.start_s + _EPS_S, side="right")) - 1
-        last_topic = int(np.searchsorted(bounds, span.end_s - _EPS_S, side="right")) - 1
-        scored.append(
-            Moment(
-                ScoredCandidate(candidate, clip_score),
-                score_100,
-                groups,
-                copy,
-                tuple(range(first_topic, last_topic + 1)),
-            )
-        )
+    fit_range = (limits_s[0], limits_s[1], target_s)
+    scored = [
+        _span_moment(span, on_bounds, sig, cfg, fit_range)
+        for span, on_bounds in visual_spans(bounds, limits_s, target_s)
+    ]
     chosen = select_distinct(
         [m.clip.candidate.span for m in scored],
         ["" for _ in scored],
