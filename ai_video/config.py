@@ -654,6 +654,7 @@ class Settings(BaseSettings):
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
+    moments: MomentsConfig = Field(default_factory=lambda: MomentsConfig())  # issue 10
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -788,4 +789,103 @@ class WordTimingConfig(Section):
     min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
 
 
-Settings.model_rebuild()
+# --------------------------------------------------------------------------- moments (issue 10)
+
+
+class MomentsConfig(Section):
+    """Choosing the right moments: trusted sentences, topics, distinct clips, prompt search."""
+
+    pause_boundary_s: float = Field(
+        1.0,
+        description="A capitalised word after a pause at least this long opens a sentence even "
+        "when the word before it has no terminal punctuation (not after , ; : or -).",
+    )
+    topic_window_sentences: int = Field(
+        3, description="Sentences on each side of a gap compared by TextTiling."
+    )
+    topic_depth_weight: float = Field(
+        1.0, description="Weight of the TextTiling depth score (cosine units) in a boundary."
+    )
+    speaker_weight: float = Field(
+        0.35,
+        description="Boundary evidence of a voice-turn change in the gap. Below the threshold "
+        "alone, so a podcast's question and answer stay one topic unless the text moves on.",
+    )
+    pause_weight: float = Field(
+        0.25, description="Boundary evidence of a pause at least topic_pause_s long."
+    )
+    topic_pause_s: float = Field(2.0, description="A pause this long is topic-boundary evidence.")
+    shot_weight: float = Field(0.1, description="Boundary evidence of a shot cut in the gap.")
+    evidence_tolerance_s: float = Field(
+        0.5,
+        description="A voice-turn change or shot cut this close to a gap between sentences "
+        "counts as evidence for that gap.",
+    )
+    boundary_threshold: float = Field(
+        0.45, description="Summed evidence at or above which a gap is a topic boundary."
+    )
+    min_topic_sentences: int = Field(
+        2, description="A topic boundary closer than this many sentences to another is dropped."
+    )
+    topic_keywords: int = Field(5, description="Keywords listed per topic in the topic table.")
+    allow_spanning: bool = Field(
+        False,
+        description="Also offer clips crossing one topic boundary (marked as spanning, their "
+        "coherence scaled by spanning_coherence).",
+    )
+    spanning_coherence: float = Field(
+        0.5, description="Factor on the coherence of a clip that spans two topics."
+    )
+    duplicate_jaccard: float = Field(
+        0.5,
+        description="Two clips whose content-word sets overlap this much (Jaccard) are "
+        "near-duplicates; only the better one is kept.",
+    )
+    duplicate_cosine: float = Field(
+        0.9, description="Two clips whose text embeddings are this similar are near-duplicates."
+    )
+    lexical_weight: float = Field(
+        0.4,
+        description="How much BM25 (lexical) relevance lifts a sentence: relevance = cosine + "
+        "lexical_weight * lexical * (1 - cosine).",
+    )
+    bm25_half_score: float = Field(
+        3.0,
+        description="BM25 score that maps to lexical relevance 0.5 (s / (s + half)).",
+    )
+    relevance_threshold: float = Field(
+        0.30,
+        description="Hybrid relevance (0..1) a clip's best sentence needs to be offered for a "
+        "prompt; below it nothing is offered. Calibrated on the shared speech texts: the "
+        "literal prompt scores about 0.8, paraphrases 0.35-0.65, unrelated prompts under 0.23.",
+    )
+    relevance_order_weight: float = Field(
+        0.6, description="Share of relevance in the order of prompt clips; the rest is quality."
+    )
+    prompt_seed_sentences: int = Field(
+        8, description="Best-matching sentences per prompt that clips are grown around."
+    )
+    group_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "hook": 0.25,
+            "coherence": 0.20,
+            "value": 0.15,
+            "delivery": 0.10,
+            "visual": 0.10,
+            "relevance": 0.20,
+        },
+        description="Weight of each score group in the 0-100 score; renormalised over the "
+        "groups that could be measured.",
+    )
+    min_hashtags: int = Field(3, description="Fewest hashtags per clip (when the words allow).")
+    max_hashtags: int = Field(5, description="Most hashtags per clip.")
+    title_max_words: int = Field(8, description="Longest title in words.")
+    description_max_chars: int = Field(140, description="Longest one-line description.")
+    motion_full_scale: float = Field(
+        12.0, description="Mean luma change (0-255) per frame that counts as full motion."
+    )
+    loudness_floor_db: float = Field(-50.0, description="Loudness (dBFS) that counts as quiet.")
+    loudness_full_db: float = Field(-15.0, description="Loudness (dBFS) that counts as loud.")
+
+
+Settings.model_rebuild()  # resolves the forward references to the sections defined above

@@ -497,3 +497,68 @@ class ClipResult:
     thumbnail: Path
     render_wall_s: float
     extra: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- moments (issue 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A stretch of the source about one thing, from one topic boundary to the next."""
+
+    index: int
+    span: TimeSpan
+    first_sentence: int
+    last_sentence: int
+    keywords: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    """Why a boundary opens this topic: ``text`` (TextTiling depth), ``speaker``, ``pause``,
+    ``shot``; empty for the first topic."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreGroup:
+    """One creator-facing part of a clip's score (0-100) with the evidence behind it."""
+
+    name: str
+    score: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SocialCopy:
+    """Title, one-line description and hashtags of a clip, built from its own words."""
+
+    title: str
+    description: str
+    hashtags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A chosen clip with its readable score, topic, copy and the prompt it answers."""
+
+    clip: ScoredCandidate
+    score_100: float
+    groups: tuple[ScoreGroup, ...]
+    copy: SocialCopy
+    topics: tuple[int, ...]
+    """Indices of the topics the clip lies in (two when it deliberately spans a boundary)."""
+    prompt: str | None = None
+    relevance: float | None = None
+    """Hybrid prompt relevance (0..1) of the best-matching sentence; None without a prompt."""
+
+    @property
+    def spans_topics(self) -> bool:
+        """Whether the clip crosses a topic boundary (only when allowed by the config)."""
+        return len(self.topics) > 1
+
+
+@dataclass(frozen=True)
+class MomentsResult:
+    """Everything the moments step decided: the clips, the topic table and any message."""
+
+    moments: tuple[Moment, ...]
+    topics: tuple[Topic, ...]
+    message: str | None = None
+    """Said to the user when a prompt matched nothing (zero clips, not an error)."""

@@ -9,6 +9,7 @@ import polars as pl
 from ai_video.config import CurateConfig, PlatformPreset
 from ai_video.curate.candidates import find_candidates
 from ai_video.curate.features import build_features
+from ai_video.curate.moments import find_moments
 from ai_video.curate.score import score_candidates
 from ai_video.curate.select import select_clips
 from ai_video.errors import InputError
@@ -17,7 +18,7 @@ from ai_video.types import FaceTrack, ScoredCandidate, SpeechActivity, Transcrip
 if TYPE_CHECKING:
     from ai_video.analyze.embed import TextEmbedder
 
-__all__ = ["candidate_features", "curate"]
+__all__ = ["candidate_features", "curate", "find_moments"]
 
 
 def candidate_features(
