@@ -113,7 +113,13 @@ def clip(
     max_clips: Annotated[int | None, typer.Option("--max-clips", min=1)] = None,
     min_s: Annotated[float | None, typer.Option("--min-s", help="Shortest clip (s).")] = None,
     max_s: Annotated[float | None, typer.Option("--max-s", help="Longest clip (s).")] = None,
-    prompt: Annotated[str | None, typer.Option(help="What the clips should be about.")] = None,
+    prompt: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What the clips should be about (repeat, or separate with ';', for clips per "
+            "prompt); clips that do not match are not offered."
+        ),
+    ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
@@ -134,7 +140,7 @@ def clip(
                 "curate.max_clips": max_clips,
                 "curate.min_s": min_s,
                 "curate.max_s": max_s,
-                "curate.prompt": prompt,
+                "curate.prompt": "; ".join(prompt) if prompt else None,
                 "asr.model": asr_model,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
@@ -150,14 +156,17 @@ def clip(
 
 def _print_clips(result: ClipJobResult) -> None:
     table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
-    for col in ("#", "file", "start", "end", "score", "text"):
+    for col in ("#", "file", "start", "end", "score", "title", "text"):
         table.add_column(col, overflow="fold")
     for c in result.clips:
-        text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
+        text = c.text if len(c.text) <= 60 else c.text[:59] + "…"
         table.add_row(
-            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
-        )
+            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score_100:.0f}",
+            c.title, text,
+        )  # fmt: skip
     out_console.print(table)
+    if result.manifest.message:
+        out_console.print(f"[bold yellow]{result.manifest.message}[/]")
     out_console.print(f"manifest: {result.manifest_path}")
 
 

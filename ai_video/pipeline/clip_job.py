@@ -35,7 +35,7 @@ from ai_video.pipeline.stages import (
     WORD_TIMING,
 )
 from ai_video.pipeline.transcribe_job import write_transcript
-from ai_video.types import ScoredCandidate, Transcript, VisualAnalysis
+from ai_video.types import MomentsResult, Transcript, VisualAnalysis
 
 
 def run_clip_job(
@@ -66,23 +66,25 @@ def run_clip_job(
         transcript_h = be.submit(TRANSCRIBE, job, wav)
         speech_h = be.submit(SPEECH, job, wav)
         words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
-        selected_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
-        transcript, visual, selected = _await(be, progress, words_h, visual_h, selected_h)
+        moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
+        transcript, visual, moments = _await(be, progress, words_h, visual_h, moments_h)
         write_transcript(transcript, out_dir / "transcript.json", "json")
 
         plans = [
-            plan_clip(job.src.path, job.src.info, c, transcript, visual, settings) for c in selected
+            plan_clip(job.src.path, job.src.info, m.clip, transcript, visual, settings)
+            for m in moments.moments
         ]
         renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
         clips = []
-        for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
-            clips.append(publish_clip(out_dir, index + 1, be.get(handle), plan, chosen))
-            progress(RENDER.name, (index + 1) / len(plans))
+        for i, (handle, plan, moment) in enumerate(
+            zip(renders, plans, moments.moments, strict=True)
+        ):
+            clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment))
+            progress(RENDER.name, (i + 1) / len(plans))
 
         summary = stage_summary(ctx, started)
-        text_model = settings.curate.text_model if CURATE.wants_model(settings) else None
         manifest = build_manifest(
-            job.src, settings, transcript, visual.faces.detector, text_model, encoder, clips,
+            job.src, settings, transcript, visual.faces.detector, encoder, moments, clips,
             summary.wall_s,
         )  # fmt: skip
         return ClipJobResult(
@@ -100,13 +102,13 @@ def run_clip_job(
 
 
 def _await(
-    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, selected_h: Any
-) -> tuple[Transcript, VisualAnalysis, list[ScoredCandidate]]:
+    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, moments_h: Any
+) -> tuple[Transcript, VisualAnalysis, MomentsResult]:
     """Wait for the analysis and the selection, reporting each as it completes."""
     transcript: Transcript = be.get(transcript_h)
     progress(TRANSCRIBE.name, 1.0)
     visual: VisualAnalysis = be.get(visual_h)
     progress(VISUALS.name, 1.0)
-    selected: list[ScoredCandidate] = be.get(selected_h)
+    moments: MomentsResult = be.get(moments_h)
     progress(CURATE.name, 1.0)
-    return transcript, visual, selected
+    return transcript, visual, moments

@@ -34,19 +34,40 @@ class ClipTimings(_Record):
     render_wall_s: float
 
 
+class ScoreGroupRecord(_Record):
+    """One creator-facing part of the score (hook, coherence, value, delivery, visual,
+    relevance) on 0-100, with the evidence behind it."""
+
+    name: str
+    score: float
+    evidence: str
+
+
 class ClipRecord(_Record):
     """One produced clip: its files, where it sits in the source, and why it was chosen."""
 
-    index: int = Field(description="Rank, 1 = best.")
+    index: int = Field(
+        description="Position, 1 = best; with several prompts each prompt's clips follow, best "
+        "first."
+    )
     file: str = Field(description="The clip's video file name inside the output directory.")
     start_s: float = Field(description="Start in source time (seconds).")
     end_s: float = Field(description="End in source time (seconds).")
     duration_s: float
     score: float = Field(description="Weighted score of the clip (0..1).")
+    score_100: float = Field(description="The score on 0-100, from the groups below.")
+    groups: list[ScoreGroupRecord] = Field(description="The score grouped as creators read it.")
     features: dict[str, float] = Field(description="Feature values (0..1) behind the score.")
     contributions: dict[str, float] = Field(description="Weighted share of each feature.")
     text: str = Field(description="The clip's spoken text.")
     hook: str = Field(description="The opening sentence.")
+    title: str = Field(description="A title built from the clip's own words.")
+    description: str = Field(description="A one-line description for social posts.")
+    hashtags: list[str] = Field(description="Hashtags from the clip's keyphrases.")
+    topics: list[int] = Field(description="Indices of the topics (manifest 'topics') it lies in.")
+    spans_topics: bool = Field(description="Whether it deliberately crosses a topic boundary.")
+    prompt: str | None = Field(description="The prompt this clip answers, if one was given.")
+    relevance: float | None = Field(description="Prompt relevance (0..1) of its best sentence.")
     captions: CaptionFiles
     thumbnail: str
     crop: list[list[float]] = Field(
@@ -150,6 +171,18 @@ class ModelsInfo(_Record):
     )
 
 
+class TopicRecord(_Record):
+    """One topic of the source: a stretch about one thing (also in topics.parquet)."""
+
+    index: int
+    start_s: float
+    end_s: float
+    keywords: list[str]
+    evidence: list[str] = Field(
+        description="What opened the topic: text (TextTiling depth), speaker, pause, shot."
+    )
+
+
 class ClipManifest(_Record):
     """manifest.json of one clip job."""
 
@@ -160,6 +193,11 @@ class ClipManifest(_Record):
     models: ModelsInfo
     transcript_words: int
     stage_wall_s: dict[str, float] = Field(description="Wall seconds per stage, and 'total'.")
+    topics: list[TopicRecord] = Field(description="The source's topics, in time order.")
+    message: str | None = Field(
+        description="Said to the user when there are no clips for a reason that is not an "
+        "error (e.g. nothing matches the prompt)."
+    )
     clips: list[ClipRecord]
 
     def to_json(self) -> bytes:

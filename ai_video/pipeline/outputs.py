@@ -26,12 +26,14 @@ from ai_video.pipeline.clip_manifest import (
     ModelsInfo,
     NamedModel,
     PlatformInfo,
+    ScoreGroupRecord,
     SourceInfo,
     ToolInfo,
+    TopicRecord,
     VideoInfo,
 )
 from ai_video.pipeline.source import SourceRef
-from ai_video.types import EditPlan, EncoderProfile, ScoredCandidate, Transcript
+from ai_video.types import EditPlan, EncoderProfile, Moment, MomentsResult, Transcript
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def publish_file(src: Path, dst: Path) -> Path:
 
 
 def publish_clip(
-    out_dir: Path, index: int, rendered: RenderedClip, plan: EditPlan, chosen: ScoredCandidate
+    out_dir: Path, index: int, rendered: RenderedClip, plan: EditPlan, moment: Moment
 ) -> ClipRecord:
     """Place one rendered clip's files in ``out_dir`` as ``clip_NN.*``; return its record."""
     stem = f"clip_{index:02d}"
@@ -70,7 +72,7 @@ def publish_clip(
     publish_file(rendered.ass, out_dir / names["ass"])
     publish_file(rendered.thumbnail, out_dir / f"{stem}.jpg")
     publish_file(rendered.video, out_dir / f"{stem}.mp4")
-    score = chosen.score
+    chosen, score = moment.clip, moment.clip.score
     return ClipRecord(
         index=index,
         file=f"{stem}.mp4",
@@ -78,10 +80,22 @@ def publish_clip(
         end_s=round(plan.span.end_s, 3),
         duration_s=round(plan.span.duration_s, 3),
         score=round(score.total, 4),
+        score_100=round(moment.score_100, 1),
+        groups=[
+            ScoreGroupRecord(name=g.name, score=round(g.score, 1), evidence=g.evidence)
+            for g in moment.groups
+        ],
         features={k: round(v, 4) for k, v in score.features.items()},
         contributions={k: round(v, 4) for k, v in score.contributions.items()},
         text=chosen.candidate.text,
         hook=chosen.candidate.hook_text,
+        title=moment.copy.title,
+        description=moment.copy.description,
+        hashtags=list(moment.copy.hashtags),
+        topics=list(moment.topics),
+        spans_topics=moment.spans_topics,
+        prompt=moment.prompt,
+        relevance=None if moment.relevance is None else round(moment.relevance, 4),
         captions=CaptionFiles(**names),
         thumbnail=f"{stem}.jpg",
         crop=plan.crop.as_lists(),
@@ -95,8 +109,8 @@ def build_manifest(
     settings: Settings,
     transcript: Transcript,
     face_detector: str,
-    text_model: str | None,
     encoder: EncoderProfile,
+    moments: MomentsResult,
     clips: Sequence[ClipRecord],
     stage_wall_s: dict[str, float],
 ) -> ClipManifest:
@@ -131,11 +145,22 @@ def build_manifest(
             ),
             faces=NamedModel(name=face_detector),
             encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
-            text=None if text_model is None else NamedModel(name=text_model),
+            text=NamedModel(name=settings.curate.text_model),
             word_timing=transcript.timing_method,
         ),
         transcript_words=len(transcript.words),
         stage_wall_s={k: round(v, 3) for k, v in stage_wall_s.items()},
+        topics=[
+            TopicRecord(
+                index=t.index,
+                start_s=round(t.span.start_s, 3),
+                end_s=round(t.span.end_s, 3),
+                keywords=list(t.keywords),
+                evidence=list(t.evidence),
+            )
+            for t in moments.topics
+        ],
+        message=moments.message,
         clips=list(clips),
     )
 
@@ -173,6 +198,10 @@ CLIPS_TABLE_SCHEMA = {
     "end_s": pl.Float64,
     "duration_s": pl.Float64,
     "score": pl.Float64,
+    "score_100": pl.Float64,
+    "title": pl.Utf8,
+    "hashtags": pl.Utf8,
+    "prompt": pl.Utf8,
     "text": pl.Utf8,
 }
 
@@ -187,6 +216,10 @@ def clips_table(clips: Sequence[ClipRecord]) -> pl.DataFrame:
             "end_s": c.end_s,
             "duration_s": c.duration_s,
             "score": c.score,
+            "score_100": c.score_100,
+            "title": c.title,
+            "hashtags": " ".join(c.hashtags),
+            "prompt": c.prompt,
             "text": c.text,
             **{f"feature_{k}": v for k, v in c.features.items()},
             **{f"contribution_{k}": v for k, v in c.contributions.items()},
@@ -197,9 +230,23 @@ def clips_table(clips: Sequence[ClipRecord]) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema=CLIPS_TABLE_SCHEMA)
 
 
+TOPICS_TABLE_SCHEMA = pl.Schema(
+    [
+        ("index", pl.Int64()),
+        ("start_s", pl.Float64()),
+        ("end_s", pl.Float64()),
+        ("keywords", pl.List(pl.Utf8())),
+        ("evidence", pl.List(pl.Utf8())),
+    ]
+)
+
+
 def write_manifest(out_dir: Path, manifest: ClipManifest) -> Path:
-    """Write clips.parquet and manifest.json atomically; the manifest last."""
+    """Write clips.parquet, topics.parquet and manifest.json atomically; the manifest last."""
     with replace_atomic(out_dir / "clips.parquet") as partial:
         clips_table(manifest.clips).write_parquet(partial)
+    topics = [t.model_dump() for t in manifest.topics]
+    with replace_atomic(out_dir / "topics.parquet") as partial:
+        pl.DataFrame(topics, schema=TOPICS_TABLE_SCHEMA).write_parquet(partial)
     write_atomic(out_dir / "manifest.json", manifest.to_json())
     return out_dir / "manifest.json"

@@ -15,20 +15,13 @@ import orjson
 
 from ai_video.config import ASR_SAMPLE_RATE_HZ, Settings
 from ai_video.pipeline.outputs import RenderedClip
-from ai_video.pipeline.serialize import (
-    load_speech,
-    load_visuals,
-    save_speech,
-    save_visuals,
-    scored_from_bytes,
-    scored_to_bytes,
-)
+from ai_video.pipeline.serialize import load_speech, load_visuals, save_speech, save_visuals
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage
 from ai_video.types import (
     EditPlan,
     EncoderProfile,
-    ScoredCandidate,
+    MomentsResult,
     SpeechActivity,
     Transcript,
     VisualAnalysis,
@@ -182,7 +175,7 @@ VISUALS = Stage[VisualAnalysis](
 # --------------------------------------------------------------------------- curate
 
 
-def produce_selection(
+def produce_moments(
     out: Path,
     src: SourceRef,
     settings: Settings,
@@ -191,43 +184,44 @@ def produce_selection(
     speech: SpeechActivity,
     visual: VisualAnalysis,
 ) -> None:
-    """Candidates on sentence boundaries, features, scores and the non-overlapping top-K."""
-    from ai_video.curate import curate
+    """Trusted sentences -> topics -> candidates inside a topic -> distinct top-K (or, with a
+    prompt, relevance-gated search); no speech -> clips from shots, motion and loudness."""
+    from ai_video.curate.moments import find_moments
+    from ai_video.curate.moments_json import result_to_json
 
-    min_s, max_s = settings.clip_length_range()
-    chosen = curate(
+    result = find_moments(
         transcript,
         speech,
-        visual.faces,
+        visual,
         src.info.duration_s,
         settings.preset(),
-        min_s,
-        max_s,
-        settings.curate,
+        settings.clip_length_range(),
+        (settings.curate, settings.moments),
         embedder,
     )
-    (out / "selected.json").write_bytes(scored_to_bytes(chosen))
+    (out / "moments.json").write_bytes(orjson.dumps(result_to_json(result)))
 
 
-def load_selection(entry: Path) -> list[ScoredCandidate]:
-    """The selected candidates written by :func:`produce_selection`."""
-    return scored_from_bytes((entry / "selected.json").read_bytes())
+def load_moments(entry: Path) -> MomentsResult:
+    """The moments written by :func:`produce_moments`."""
+    from ai_video.curate.moments_json import result_from_json
+
+    return result_from_json(orjson.loads((entry / "moments.json").read_bytes()))
 
 
 def _clip_lengths(settings: Settings) -> list[float]:
     return [*settings.clip_length_range(), settings.preset().target_clip_s]
 
 
-CURATE = Stage[list[ScoredCandidate]](
+CURATE = Stage[MomentsResult](
     name="curate",
-    version=1,
-    produce=produce_selection,
-    load=load_selection,
-    reads=("curate",),
+    version=2,
+    produce=produce_moments,
+    load=load_moments,
+    reads=("curate", "moments"),
     key_extra=_clip_lengths,
     upstream=(WORD_TIMING, SPEECH, VISUALS),
     model="text",
-    model_needed=lambda s: bool(s.curate.prompt),
     reads_source=False,
 )
 
