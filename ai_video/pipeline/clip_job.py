@@ -60,7 +60,6 @@ def run_clip_job(
         job = JobScope(ctx, open_source(request.source, work, settings), settings)
         encoder = detect_encoder(settings.render, settings.media)
         progress("probe", 1.0)
-
         wav = be.submit(AUDIO, job)
         visual_h = be.submit(VISUALS, job)
         transcript_h = be.submit(TRANSCRIBE, job, wav)
