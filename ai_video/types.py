@@ -141,6 +141,8 @@ class Transcript:
     language: str
     segments: tuple[Segment, ...]
     model: str
+    language_probability: float | None = None
+    """How sure language identification was (None when the language was given, not found)."""
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -360,6 +362,8 @@ class CaptionLine:
     """A group of 2-4 words shown together, in clip time."""
 
     words: tuple[CaptionWord, ...]
+    separator: str = " "
+    """What goes between words: a space, or nothing for scripts without spaces (zh, ja, th)."""
 
     @property
     def start_s(self) -> float:
@@ -374,7 +378,7 @@ class CaptionLine:
     @property
     def text(self) -> str:
         """The line's text."""
-        return " ".join(w.text for w in self.words)
+        return self.separator.join(w.text for w in self.words)
 
 
 @dataclass(frozen=True)
@@ -485,3 +489,38 @@ class ClipResult:
     thumbnail: Path
     render_wall_s: float
     extra: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- issue 11: languages
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLanguage:
+    """The language heard in one identification window of speech."""
+
+    span: TimeSpan
+    """From the first to the last speech sample the window holds (source time)."""
+    speech_s: float
+    """Seconds of speech in the window."""
+    language: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class LanguageId:
+    """The language a source speaks, how sure that is, and what each window heard."""
+
+    language: str
+    """ISO 639-1 code (``und`` when there was no speech to identify)."""
+    probability: float
+    """Mean probability of ``language`` over the windows, weighted by their speech."""
+    windows: tuple[WindowLanguage, ...]
+    switches: tuple[str, ...]
+    """Other languages some window heard with confidence: the source may switch language."""
+    model: str
+    wall_s: float
+
+    @property
+    def switched(self) -> bool:
+        """Whether some window confidently heard another language."""
+        return bool(self.switches)

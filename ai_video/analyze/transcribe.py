@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 ASR_SAMPLE_RATE_HZ = 16000
 UNDETERMINED_LANGUAGE = "und"
+NO_SPACE_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
+"""Languages written without spaces: whisper's word pieces there are words of their own."""
 
 
 class Transcriber:
@@ -60,6 +62,11 @@ class Transcriber:
         return self._model_ref
 
     @property
+    def whisper(self) -> Any:
+        """The loaded ``faster_whisper.WhisperModel`` (language identification reuses it)."""
+        return self._model
+
+    @property
     def model_label(self) -> str:
         """``faster-whisper:NAME@VERSION``, recorded in every Transcript it makes."""
         return f"faster-whisper:{self._model_ref.label}"
@@ -77,13 +84,16 @@ class Transcriber:
             vad_filter=self._cfg.vad_filter,
             no_speech_threshold=self._cfg.no_speech_threshold,
         )
+        language = info.language or self._cfg.language or UNDETERMINED_LANGUAGE
         converted = _convert_segments(
-            seg for seg in segments if not _is_hallucination(seg, self._cfg)
+            (seg for seg in segments if not _is_hallucination(seg, self._cfg)),
+            join_pieces=language not in NO_SPACE_LANGUAGES,
         )
         return Transcript(
-            language=info.language or self._cfg.language or UNDETERMINED_LANGUAGE,
+            language=language,
             segments=converted,
             model=self.model_label,
+            language_probability=None if self._cfg.language else info.language_probability,
         )
 
     def _empty(self) -> Transcript:
@@ -133,11 +143,14 @@ def _is_hallucination(seg: Any, cfg: AsrConfig) -> bool:
     return bool(mean_probability < cfg.min_suspect_word_probability)
 
 
-def _convert_segments(segments: Iterable[Any]) -> tuple[Segment, ...]:
-    """faster-whisper segments as our records; words keep their attached punctuation."""
+def _convert_segments(segments: Iterable[Any], join_pieces: bool = True) -> tuple[Segment, ...]:
+    """faster-whisper segments as our records; words keep their attached punctuation.
+
+    ``join_pieces`` False (languages without spaces) keeps every word piece as a word.
+    """
     converted: list[Segment] = []
     for seg in segments:
-        words = _joined_words(seg.words or ())
+        words = _joined_words(seg.words or (), join_pieces)
         text = seg.text.strip()
         if not text and not words:
             continue
@@ -147,7 +160,7 @@ def _convert_segments(segments: Iterable[Any]) -> tuple[Segment, ...]:
     return tuple(converted)
 
 
-def _joined_words(raw_words: Iterable[Any]) -> tuple[Word, ...]:
+def _joined_words(raw_words: Iterable[Any], join_pieces: bool = True) -> tuple[Word, ...]:
     """Words with leading space stripped; a piece without one ("-line") joins the word before.
 
     faster-whisper starts a new word at a punctuation token, so "42-line" arrives as " 42" and
@@ -159,7 +172,7 @@ def _joined_words(raw_words: Iterable[Any]) -> tuple[Word, ...]:
         if not text:
             continue
         start_s, end_s = float(raw.start), max(float(raw.end), float(raw.start))
-        if words and not raw.word[:1].isspace():
+        if join_pieces and words and not raw.word[:1].isspace():
             prev = words[-1]
             words[-1] = Word(
                 text=prev.text + text,

@@ -148,7 +148,7 @@ def test_unknown_voice_and_bundled_text_name_are_refused(tmp_path: Path) -> None
 
 def test_check_models_reports_every_bundled_model_ok() -> None:
     report = check_models()
-    assert len(report) == len(BUNDLED_MODELS)
+    assert len(report) == len(BUNDLED_MODELS) + len(models.SPLIT_MODELS)
     for ref, detail, ok in report:
         assert ok, detail
         assert ref is not None and "sha256 verified" in detail
