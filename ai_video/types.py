@@ -134,6 +134,10 @@ class Segment:
     words: tuple[Word, ...]
 
 
+NO_SPACE_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
+"""Languages written without spaces between words (ISO 639-1 codes whisper uses)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """Everything said in a source, with word timings."""
@@ -151,8 +155,9 @@ class Transcript:
 
     @property
     def text(self) -> str:
-        """The full text, words joined by single spaces."""
-        return " ".join(w.text.strip() for w in self.words).strip()
+        """The full text: words joined by single spaces, or by nothing in zh, ja, th..."""
+        separator = "" if self.language in NO_SPACE_LANGUAGES else " "
+        return separator.join(w.text.strip() for w in self.words).strip()
 
     def words_in(self, span: TimeSpan) -> tuple[Word, ...]:
         """Words whose midpoint lies inside ``span``."""

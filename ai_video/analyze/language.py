@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 AUTO = "auto"
 ENGLISH = "en"
+_ENGLISH_TEXT_MODELS = frozenset({"bundled:all-MiniLM-L6-v2", "all-MiniLM-L6-v2"})
 WHISPER_WINDOW_SAMPLES = 30 * ASR_SAMPLE_RATE_HZ
 """Whisper's encoder always sees 30 s: shorter audio is padded with silence."""
 
@@ -199,12 +200,14 @@ def asr_config_for(
     return asr.model_copy(update={"model": model, "language": language})
 
 
-def similarity_is_multilingual(text_model: str, language: str) -> bool:
-    """Whether prompt similarity with ``text_model`` is meaningful for ``language``.
+def prompt_similarity_scope(text_model: str, language: str) -> str:
+    """How prompt similarity treats this language, for the manifest.
 
-    The bundled MiniLM was trained on English only; no multilingual sentence-embedding
-    model ships in a package we can pin, so other languages are reported as compared with
-    English-only similarity (the manifest says so).
+    ``english``: English text, the bundled English model. ``english-only-model``: another
+    language compared with the bundled MiniLM, which was trained on English only (no
+    multilingual sentence-embedding model ships in a package we can pin), so similarity
+    is weak there. ``configured-model``: the user's own text model, whatever it covers.
     """
-    english_only = {"bundled:all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
-    return language == ENGLISH or text_model not in english_only
+    if text_model not in _ENGLISH_TEXT_MODELS:
+        return "configured-model"
+    return "english" if language == ENGLISH else "english-only-model"

@@ -13,14 +13,12 @@ import numpy.typing as npt
 from ai_video.analyze.models import ModelRef, resolve_asr_model
 from ai_video.config import AsrConfig
 from ai_video.errors import InputError, ModelUnavailable
-from ai_video.types import Segment, Transcript, Word
+from ai_video.types import NO_SPACE_LANGUAGES, Segment, Transcript, Word
 
 log = logging.getLogger(__name__)
 
 ASR_SAMPLE_RATE_HZ = 16000
 UNDETERMINED_LANGUAGE = "und"
-NO_SPACE_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
-"""Languages written without spaces: whisper's word pieces there are words of their own."""
 
 
 class Transcriber:
@@ -71,34 +69,41 @@ class Transcriber:
         """``faster-whisper:NAME@VERSION``, recorded in every Transcript it makes."""
         return f"faster-whisper:{self._model_ref.label}"
 
-    def __call__(self, audio: npt.NDArray[np.floating[Any]]) -> Transcript:
-        """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript."""
+    def __call__(
+        self, audio: npt.NDArray[np.floating[Any]], language: str | None = None
+    ) -> Transcript:
+        """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript.
+
+        ``language`` (an ISO 639-1 code) overrides the configured language for this call,
+        so one multilingual model serves every language.
+        """
         samples = _as_mono_float32(audio)
+        language = language or self._cfg.language
         if samples.size == 0:
-            return self._empty()
+            return self._empty(language)
         segments, info = self._model.transcribe(
             samples,
-            language=self._cfg.language,
+            language=language,
             beam_size=self._cfg.beam_size,
             word_timestamps=True,
             vad_filter=self._cfg.vad_filter,
             no_speech_threshold=self._cfg.no_speech_threshold,
         )
-        language = info.language or self._cfg.language or UNDETERMINED_LANGUAGE
+        heard = info.language or language or UNDETERMINED_LANGUAGE
         converted = _convert_segments(
             (seg for seg in segments if not _is_hallucination(seg, self._cfg)),
-            join_pieces=language not in NO_SPACE_LANGUAGES,
+            join_pieces=heard not in NO_SPACE_LANGUAGES,
         )
         return Transcript(
-            language=language,
+            language=heard,
             segments=converted,
             model=self.model_label,
-            language_probability=None if self._cfg.language else info.language_probability,
+            language_probability=None if language else info.language_probability,
         )
 
-    def _empty(self) -> Transcript:
+    def _empty(self, language: str | None) -> Transcript:
         return Transcript(
-            language=self._cfg.language or UNDETERMINED_LANGUAGE,
+            language=language or UNDETERMINED_LANGUAGE,
             segments=(),
             model=self.model_label,
         )

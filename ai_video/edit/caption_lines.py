@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ai_video.analyze.scripts import dominant_script, written_without_spaces
-from ai_video.analyze.transcribe import NO_SPACE_LANGUAGES
 from ai_video.config import CaptionStyle, LanguageConfig
 from ai_video.edit.captions import build_caption_track
-from ai_video.types import CaptionTrack, TimeSpan, Word
+from ai_video.types import NO_SPACE_LANGUAGES, CaptionTrack, TimeSpan, Word
 
 
 def uses_spaces(language: str | None, words: Sequence[Word]) -> bool:
