@@ -35,6 +35,7 @@ _LINE_COST = 2.0
 _PREFERRED_WORDS = 3
 _BALANCE_COST = 0.5
 _OVERFLOW_COST_PER_CHAR = 2.0
+_AUTO_DIRECTION = -1  # ASS Encoding -1: libass takes the base direction from the text (RTL)
 _CS = 10  # ASS stores centiseconds; event times are snapped to this many milliseconds.
 
 
@@ -219,6 +220,7 @@ def _ssa_style(style: CaptionStyle, width: int, height: int) -> pysubs2.SSAStyle
         marginl=round(style.margin_h_frac * width),
         marginr=round(style.margin_h_frac * width),
         marginv=round(style.margin_v_frac * height),
+        encoding=_AUTO_DIRECTION,
     )
 
 
