@@ -733,6 +733,13 @@ class LanguageConfig(Section):
     id_min_window_s: float = Field(
         2.0, description="A window with less speech than this is not used (unreliable)."
     )
+    id_sure_probability: float = Field(
+        0.9,
+        description="The windows are first identified together in one encoder pass (about "
+        "0.4 s on 2 cores); when that pass is at least this sure, no window gets a pass of "
+        "its own. Below it, each window is identified alone and switches are reported. "
+        "Above 1 always identifies each window alone.",
+    )
     switch_min_probability: float = Field(
         0.6,
         description="A window whose own language differs from the source's counts as a "

@@ -2,9 +2,10 @@
 
 Whisper identifies a language from one 30 s encoder pass. Instead of the first 30 s of the
 file (often music or an intro), a few windows of speech are taken from the voice-activity
-spans, spread evenly over all the speech of the source; each window's language
-probabilities come from one pass, and the source's language is the one with the highest
-mean probability weighted by each window's speech. A window that is sure of another
+spans, spread evenly over all the speech of the source. The windows are first identified
+together in one pass (they fit in 30 s); when that is sure, it is the answer. Otherwise each
+window gets a pass of its own, the source's language is the one with the highest mean
+probability weighted by each window's speech, and a window that is sure of another
 language marks a possible switch. English then goes to the fast English-only model, every
 other language to the multilingual one with the language fixed (no second guess).
 """
@@ -107,13 +108,25 @@ def identify_language(
         )
     started = time.perf_counter()
     windows = speech_windows(spans, cfg.id_windows, cfg.id_window_s, cfg.id_min_window_s)
+    clips = [
+        (pieces, np.concatenate([_slice(audio, piece) for piece in pieces])) for pieces in windows
+    ]
+    clips = [(pieces, samples) for pieces, samples in clips if samples.size > 0]
+    packed = _packed_identification(whisper, clips, cfg.id_sure_probability)
+    if packed is not None:
+        wall_s = time.perf_counter() - started
+        log.info(
+            "language %s (p=%.2f) from %d windows in one pass, %.2f s",
+            packed.language,
+            packed.probability,
+            len(clips),
+            wall_s,
+        )
+        return LanguageId(packed.language, packed.probability, (packed,), (), model_label, wall_s)
     heard: list[WindowLanguage] = []
     totals: dict[str, float] = {}
     weight_sum = 0.0
-    for pieces in windows:
-        samples = np.concatenate([_slice(audio, piece) for piece in pieces])
-        if samples.size == 0:
-            continue
+    for pieces, samples in clips:
         speech_s = samples.size / ASR_SAMPLE_RATE_HZ
         probabilities = window_probabilities(whisper, samples)
         top = max(probabilities, key=probabilities.__getitem__)
@@ -150,6 +163,27 @@ def identify_language(
         f"; other languages heard: {', '.join(switches)}" if switches else "",
     )
     return result
+
+
+def _packed_identification(
+    whisper: Any,
+    clips: Sequence[tuple[tuple[TimeSpan, ...], npt.NDArray[np.float32]]],
+    sure_probability: float,
+) -> WindowLanguage | None:
+    """All windows identified in one encoder pass, when they fit in 30 s and it is sure.
+
+    One pass costs the same for 10 s or 30 s of audio, so three windows cost a third; a
+    source that mixes languages comes out unsure and is identified window by window.
+    """
+    total = sum(samples.size for _pieces, samples in clips)
+    if len(clips) < 2 or total > WHISPER_WINDOW_SAMPLES or sure_probability > 1.0:
+        return None
+    probabilities = window_probabilities(whisper, np.concatenate([s for _p, s in clips]))
+    top = max(probabilities, key=probabilities.__getitem__)
+    if probabilities[top] < sure_probability:
+        return None
+    span = TimeSpan(clips[0][0][0].start_s, clips[-1][0][-1].end_s)
+    return WindowLanguage(span, total / ASR_SAMPLE_RATE_HZ, top, probabilities[top])
 
 
 def _slice(audio: npt.NDArray[np.float32], span: TimeSpan) -> npt.NDArray[np.float32]:
