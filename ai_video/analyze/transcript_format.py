@@ -17,6 +17,7 @@ def transcript_to_json(transcript: Transcript) -> bytes:
     return orjson.dumps(
         {
             "language": transcript.language,
+            "language_probability": transcript.language_probability,
             "model": transcript.model,
             "text": transcript.text,
             "segments": [
@@ -48,11 +49,16 @@ def transcript_from_json(data: bytes) -> Transcript:
             language=str(doc["language"]),
             model=str(doc["model"]),
             segments=tuple(_segment(seg) for seg in doc["segments"]),
+            language_probability=_optional_float(doc.get("language_probability")),
         )
     except orjson.JSONDecodeError as exc:
         raise InputError(f"transcript JSON is not valid JSON: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"transcript JSON has a missing or malformed field: {exc!r}") from None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _segment(seg: dict[str, Any]) -> Segment:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pysubs2
 import pytest
 from faster_whisper.audio import decode_audio
 
@@ -22,6 +23,11 @@ from ai_video.analyze.language import (
 )
 from ai_video.analyze.speech import voice_spans
 from ai_video.analyze.transcribe import Transcriber
+from ai_video.analyze.transcript_format import (
+    transcript_from_json,
+    transcript_to_json,
+    transcript_to_srt,
+)
 from ai_video.config import AsrConfig, LanguageConfig, SpeechConfig
 from ai_video.errors import ConfigError, ModelUnavailable
 from ai_video.types import LanguageId, TimeSpan
@@ -180,3 +186,22 @@ def test_japanese_keeps_each_piece_as_a_timed_word(base: Transcriber) -> None:
     assert starts == sorted(starts) and words[-1].end_s > words[0].start_s + 3.0
     kana = sum(1 for ch in transcript.text if "\u3040" <= ch <= "\u30ff")
     assert kana >= 10
+
+
+@pytest.mark.slow
+def test_srt_and_json_for_each_language(base: Transcriber) -> None:
+    """What ``transcribe --format srt|json`` writes, for a spaced and an unspaced language."""
+    for language in ("de", "ja"):
+        transcript = base(speech(language), language=language)
+        cues = pysubs2.SSAFile.from_string(transcript_to_srt(transcript))
+        assert [c.plaintext for c in cues] == [s.text for s in transcript.segments if s.text]
+        assert all(c.start < c.end for c in cues)
+        back = transcript_from_json(transcript_to_json(transcript))
+        assert back == transcript
+    # No language given: faster-whisper identifies it itself, from zero-padded features.
+    # That called this German (and the Spanish) speech English, which identify_language
+    # gets right: so the job identifies first and always passes the language.
+    identified = Transcriber(AsrConfig(model="base", language=None))(speech("en"))
+    assert identified.language == "en"
+    assert identified.language_probability is not None and identified.language_probability > 0.5
+    assert transcript_from_json(transcript_to_json(identified)) == identified
