@@ -750,6 +750,14 @@ class LanguageConfig(Section):
         description="Caption font family per writing system (the Noto fonts come with "
         "scripts/system-deps.sh); a script not listed uses the caption style's font.",
     )
+    e5_unrelated_cosine: float = Field(
+        0.75,
+        description="multilingual-e5 cosine of unrelated texts (prompt similarity 0 there).",
+    )
+    e5_related_cosine: float = Field(
+        0.90,
+        description="multilingual-e5 cosine of a close paraphrase or translation (similarity 1).",
+    )
     no_space_max_units: int = Field(
         12,
         description="Most recognised tokens on one caption line for scripts written without "

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 AUTO = "auto"
 ENGLISH = "en"
 _ENGLISH_TEXT_MODELS = frozenset({"bundled:all-MiniLM-L6-v2", "all-MiniLM-L6-v2"})
+MULTILINGUAL_TEXT_MODEL = "bundled:multilingual-e5-small"
+_MULTILINGUAL_TEXT_MODELS = frozenset({MULTILINGUAL_TEXT_MODEL})
 WHISPER_WINDOW_SAMPLES = 30 * ASR_SAMPLE_RATE_HZ
 """Whisper's encoder always sees 30 s: shorter audio is padded with silence."""
 
@@ -237,11 +239,21 @@ def asr_config_for(
 def prompt_similarity_scope(text_model: str, language: str) -> str:
     """How prompt similarity treats this language, for the manifest.
 
-    ``english``: English text, the bundled English model. ``english-only-model``: another
-    language compared with the bundled MiniLM, which was trained on English only (no
-    multilingual sentence-embedding model ships in a package we can pin), so similarity
-    is weak there. ``configured-model``: the user's own text model, whatever it covers.
+    ``english``: English text with the bundled English MiniLM. ``multilingual``: the
+    bundled multilingual-e5-small (any language, prompt and clip may even differ).
+    ``english-only-model``: another language compared with the English MiniLM, so the
+    similarity is weak there. ``configured-model``: the user's own model, whatever it covers.
     """
+    if text_model in _MULTILINGUAL_TEXT_MODELS:
+        return "multilingual"
     if text_model not in _ENGLISH_TEXT_MODELS:
         return "configured-model"
     return "english" if language == ENGLISH else "english-only-model"
+
+
+def prompt_text_model(text_model: str, language: str) -> str:
+    """The text model for prompt similarity: the multilingual one replaces the English
+    MiniLM for a source that is not in English (a user's own model is kept)."""
+    if language != ENGLISH and text_model in _ENGLISH_TEXT_MODELS:
+        return MULTILINGUAL_TEXT_MODEL
+    return text_model

