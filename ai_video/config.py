@@ -758,6 +758,12 @@ class LanguageConfig(Section):
         0.90,
         description="multilingual-e5 cosine of a close paraphrase or translation (similarity 1).",
     )
+    translate_captions: str | None = Field(
+        None,
+        description="Also write captions translated into this language (ISO 639-1) through "
+        "the configured OpenAI-compatible LLM (generate.llm); None = no translation.",
+    )
+    translate_temperature: float = Field(0.0, description="Sampling temperature of translation.")
     no_space_max_units: int = Field(
         12,
         description="Most recognised tokens on one caption line for scripts written without "
