@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.table import Table
 
 from ai_video.config import PlatformName, Settings, load_settings
 from ai_video.errors import AiVideoError
+
+if TYPE_CHECKING:
+    from ai_video.pipeline.requests import ClipJobResult
 
 app = typer.Typer(
     add_completion=False,
@@ -122,7 +125,7 @@ def clip(
 
     def body() -> None:
         from ai_video.pipeline.requests import ClipRequest
-        from ai_video.pipeline.runtime import run_clip
+        from ai_video.pipeline.runtime import run_clip_request
 
         settings = _settings(
             config,
@@ -139,23 +142,23 @@ def clip(
         )
         request = ClipRequest(source=source, out_dir=out)
         with stage_progress(f"clipping {source}") as progress:
-            result = run_clip(request, settings, progress)
+            result = run_clip_request(request, settings, progress)
         _print_clips(result)
 
     guarded(body)
 
 
-def _print_clips(result: Any) -> None:
+def _print_clips(result: ClipJobResult) -> None:
     table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
     for col in ("#", "file", "start", "end", "score", "text"):
         table.add_column(col, overflow="fold")
     for c in result.clips:
         text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
         table.add_row(
-            str(c.index), c.file.name, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
+            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
         )
     out_console.print(table)
-    out_console.print(f"manifest: {result.manifest}")
+    out_console.print(f"manifest: {result.manifest_path}")
 
 
 @app.command()
@@ -220,14 +223,16 @@ def demo(
     _setup_logging(verbose)
 
     def body() -> None:
+        from ai_video.pipeline.demo_sample import demo_source
         from ai_video.pipeline.requests import ClipRequest
-        from ai_video.pipeline.runtime import run_clip
-        from ai_video.pipeline.sample import demo_source
+        from ai_video.pipeline.runtime import run_clip_request
 
         settings = _settings(None, {"ray.enabled": False if no_ray else None})
         source = demo_source(out.parent / "demo-sample", settings)
         with stage_progress(f"demo: clipping {source}") as progress:
-            result = run_clip(ClipRequest(source=str(source), out_dir=out), settings, progress)
+            result = run_clip_request(
+                ClipRequest(source=str(source), out_dir=out), settings, progress
+            )
         _print_clips(result)
         out_console.print(f"[bold green]clips are in {out.resolve()}[/]")
 
@@ -236,7 +241,7 @@ def demo(
 
 @app.command()
 def batch(
-    manifest: Annotated[Path, typer.Argument(help="CSV or Parquet with a 'source' column.")],
+    sources: Annotated[Path, typer.Argument(help="CSV or Parquet with a 'source' column.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run directory.")],
     address: Annotated[str | None, typer.Option(help="Ray cluster address.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Videos in flight at once.")] = None,
@@ -245,13 +250,13 @@ def batch(
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Clip every video of a manifest; write results.parquet and clips per video."""
+    """Clip every video of a source list; write results.parquet and clips per video."""
     _setup_logging(verbose)
 
     def body() -> None:
         import polars as pl
 
-        from ai_video.pipeline.runtime import run_batch_manifest
+        from ai_video.pipeline.runtime import run_batch_list
 
         settings = _settings(
             config,
@@ -263,7 +268,7 @@ def batch(
             },
         )
         with batch_progress() as on_progress:
-            results = run_batch_manifest(manifest, out, settings, on_progress)
+            results = run_batch_list(sources, out, settings, on_progress)
         table = pl.read_parquet(results)
         failed = table.filter(pl.col("status") == "failed")
         out_console.print(
@@ -353,7 +358,7 @@ def generate(
     _setup_logging(verbose)
 
     def body() -> None:
-        from ai_video.pipeline.generate_job import GenerateOptions
+        from ai_video.pipeline.generate_steps import GenerateOptions
         from ai_video.pipeline.runtime import run_generate
 
         options = GenerateOptions(

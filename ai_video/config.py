@@ -20,6 +20,12 @@ from ai_video.errors import ConfigError
 
 PlatformName = Literal["tiktok", "shorts", "reels", "youtube", "square"]
 
+ASR_SAMPLE_RATE_HZ = 16_000
+"""Rate of the analysis audio track: faster-whisper and the Silero VAD both take 16 kHz mono.
+
+A constant, not a setting: the models accept no other rate, so a user value could only break
+transcription and voice activity."""
+
 
 class Section(BaseModel):
     """Base of every config section: frozen, unknown keys rejected."""
@@ -131,6 +137,11 @@ class MediaConfig(Section):
         True, description="Accept http(s) sources (fetched with yt-dlp before analysis)."
     )
     fetch_timeout_s: float = Field(1800.0, description="Time limit for downloading a URL source.")
+    sample_x264_crf: int = Field(
+        23,
+        description="libx264 constant rate factor of the demo video ``ai-video sample`` makes "
+        "(an input to try the tool on, so it does not follow render.x264_crf).",
+    )
 
 
 class AnalysisConfig(Section):
@@ -352,6 +363,12 @@ class RenderConfig(Section):
     """Encoding of rendered clips."""
 
     prefer_hardware: bool = Field(True, description="Use NVENC when a test encode proves it works.")
+    nvenc_sessions: int = Field(
+        2,
+        ge=1,
+        description="Concurrent NVENC encodes a GPU node takes (its 'nvenc' Ray resource); "
+        "consumer GPUs allow 2-3 sessions.",
+    )
     x264_preset: str = Field("veryfast", description="libx264 preset (speed/size trade-off).")
     x264_crf: int = Field(21, description="libx264 constant rate factor.")
     x264_threads: int = Field(0, description="libx264 threads (0 = physical cores).")
@@ -425,6 +442,21 @@ class RayConfig(Section):
     address: str | None = Field(None, description="Cluster address; None starts a local Ray.")
     num_cpus: int | None = Field(None, description="CPUs for a local Ray (None = all).")
     asr_actors: int = Field(1, description="Size of the ASR actor pool.")
+    actor_cpus: float = Field(
+        0.5,
+        description="CPUs a model actor reserves: enough to spread actors, never all of a "
+        "small node.",
+    )
+    actor_restarts: int = Field(2, description="Restarts of a model actor whose process died.")
+    actor_task_retries: int = Field(
+        2, description="Retries of a call on a model actor that died while running it."
+    )
+    task_retries: int = Field(
+        3, description="Retries of a stage task whose worker died (its own errors are final)."
+    )
+    local_stage_threads: int = Field(
+        4, description="Threads running independent stages side by side without Ray."
+    )
     max_concurrent_videos: int = Field(2, description="Videos in flight at once in a batch.")
     render_resources: dict[str, float] = Field(
         default_factory=dict,
@@ -492,6 +524,12 @@ class LlmConfig(Section):
     temperature: float = Field(0.7, description="Sampling temperature of script requests.")
     scene_count: int = Field(6, description="How many scenes the LLM is asked to write.")
     words_per_scene: int = Field(25, description="About how many spoken words per scene.")
+    concurrent_requests: int = Field(
+        2,
+        description="Requests in flight at once: the title/theme and the scenes are asked in "
+        "parallel; 1 asks them one after the other.",
+        ge=1,
+    )
 
 
 class GenerateConfig(Section):
@@ -558,6 +596,12 @@ class GenerateConfig(Section):
     provider_concurrency: int = Field(4, description="Visual API requests in flight at once.")
     provider_rate_per_s: float = Field(4.0, description="Most visual API requests per second.")
     provider_timeout_s: float = Field(30.0, description="Time limit for one visual API request.")
+    provider_results_per_query: int = Field(
+        3, description="Search results asked for per scene; the first that downloads is used."
+    )
+    provider_max_download_mb: float = Field(
+        200.0, description="A visual larger than this many MiB is refused while downloading."
+    )
     fallback_colours: tuple[str, str] = Field(
         ("0x1B2A49", "0x7A3E9D"), description="Gradient colours of the fallback title card."
     )
@@ -609,6 +653,7 @@ class Settings(BaseSettings):
     ray: RayConfig = Field(default_factory=RayConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
     language: LanguageConfig = Field(default_factory=lambda: LanguageConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
@@ -686,6 +731,62 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+# --------------------------------------------------------------------------- issue 17: word timing
+
+
+class WordTimingConfig(Section):
+    """Word-timing refinement: whisper's word times snapped to the audio (issue 17)."""
+
+    enabled: bool = Field(
+        True, description="Refine word times after transcription (off: captions use whisper's)."
+    )
+    hop_ms: float = Field(5.0, description="Analysis hop of the spectral activity curve.")
+    frame_ms: float = Field(16.0, description="Window of each spectral frame.")
+    sound_threshold: float = Field(
+        0.2,
+        description="A frame sounds when its activity (mean dB above the per-bin noise floor) "
+        "is this far from the noise level towards the speech level (0..1).",
+    )
+    min_pause_ms: float = Field(
+        100.0, description="A quiet run at least this long separates two words (a pause)."
+    )
+    onset_before_ms: float = Field(
+        250.0, description="How far before whisper's boundary a pause is looked for."
+    )
+    onset_after_ms: float = Field(
+        900.0,
+        description="How far after whisper's boundary a pause is looked for (whisper often "
+        "starts a word after a pause hundreds of ms early).",
+    )
+    vad_margin_ms: float = Field(
+        100.0,
+        description="Sound further than this outside every voice-activity span (breaths, "
+        "clicks) is treated as quiet.",
+    )
+    boundary_before_ms: float = Field(
+        200.0,
+        description="Inside continuous speech, how far before whisper's word start an energy "
+        "onset (end of a short quiet run or of a dip) is looked for.",
+    )
+    boundary_after_ms: float = Field(
+        60.0, description="Inside continuous speech, how far after whisper's word start."
+    )
+    asr_lateness_ms: float = Field(
+        50.0,
+        description="Inside speech, the onset nearest whisper's start minus this wins "
+        "(whisper starts words inside speech late, by about this much).",
+    )
+    dip_db: float = Field(
+        6.0, description="An activity dip this deep (dB, against both sides) marks a boundary."
+    )
+    flux_standout: float = Field(
+        2.0,
+        description="Inside speech with no dip near whisper's start, the strongest spectral-flux "
+        "onset moves the boundary when it is this many times the local median (0 = never).",
+    )
+    min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
 
 
 # --------------------------------------------------------------------------- issue 11: languages

@@ -28,6 +28,11 @@ def s_to_frame(t_s: float, fps: float) -> int:
     return math.floor(t_s * fps + 1e-6)
 
 
+def s_to_frame_ceil(t_s: float, fps: float) -> int:
+    """Index of the first frame starting at or after ``t_s``: the frames needed to cover ``t_s``."""
+    return math.ceil(t_s * fps - 1e-6)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeSpan:
     """A half-open interval ``[start_s, end_s)`` in seconds."""
@@ -122,6 +127,10 @@ class Word:
     start_s: float
     end_s: float
     probability: float
+    asr_start_s: float | None = None
+    """The recogniser's own start, kept when a refinement set ``start_s`` (None: not refined)."""
+    asr_end_s: float | None = None
+    """The recogniser's own end, kept when a refinement set ``end_s`` (None: not refined)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +154,9 @@ class Transcript:
     language: str
     segments: tuple[Segment, ...]
     model: str
+    timing_method: str = "whisper"
+    """What produced the word times: ``whisper`` (the recogniser's own) or a refinement
+    such as ``refined-vad-energy`` (the recogniser's times then stay in ``Word.asr_*``)."""
     language_probability: float | None = None
     """How sure language identification was (None when the language was given, not found)."""
 

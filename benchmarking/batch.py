@@ -1,8 +1,8 @@
 """Batch: 8 short real videos in-process one at a time vs on a local 2-CPU Ray, same run.
 
-Each round runs the batch without Ray (``run_batch_manifest``, one video at a time) and one
-video without Ray (``run_clip``, the CLI's path); then a fresh local Ray holding the batch and
-then the same one video (Ray already up), and the one video on a Ray started just for it.
+Each round runs the batch without Ray (``run_batch_list``, one video at a time) and one
+video without Ray (``run_clip_request``, the CLI's path); then a fresh local Ray holding the
+batch and then the same one video (Ray already up), and the one video on a Ray started just for it.
 Odd rounds start without Ray, even rounds with Ray, so a drift in the machine's load hits
 both sides. Peak memory
 is the summed RSS of the whole process tree (Ray's processes and workers included), sampled
@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
 import polars as pl
 
 from ai_video.config import Settings
@@ -112,7 +111,7 @@ def local_ray(settings: Settings) -> Iterator[list[float]]:
     times = [0.0, 0.0]
     with ExitStack() as session:
         with stopwatch() as started:
-            session.enter_context(ray_session(settings.ray))
+            session.enter_context(ray_session(settings))
         times[0] = started[0]
         try:
             yield times
@@ -143,11 +142,11 @@ def batch_phase(
     name: str, round_no: int, manifest: Path, out_dir: Path, settings: Settings, rss: RssSampler
 ) -> tuple[PhaseResult, pl.DataFrame]:
     """Run the manifest into a fresh ``out_dir``; the phase result and its results rows."""
-    from ai_video.pipeline.runtime import run_batch_manifest
+    from ai_video.pipeline.runtime import run_batch_list
 
     shutil.rmtree(out_dir, ignore_errors=True)
     with rss.phase(f"{name} #{round_no}"), stopwatch() as wall:
-        results = pl.read_parquet(run_batch_manifest(manifest, out_dir, settings))
+        results = pl.read_parquet(run_batch_list(manifest, out_dir, settings))
     ok = results.filter(pl.col("status") == "succeeded")
     counts = {
         "videos": len(results),
@@ -162,14 +161,14 @@ def batch_phase(
 def single_phase(
     name: str, round_no: int, source: Path, out_dir: Path, settings: Settings, rss: RssSampler
 ) -> PhaseResult:
-    """Clip one video with ``run_clip`` (the CLI's path) into a fresh ``out_dir``."""
+    """Clip one video with ``run_clip_request`` (the CLI's path) into a fresh ``out_dir``."""
     from ai_video.pipeline.requests import ClipRequest
-    from ai_video.pipeline.runtime import run_clip
+    from ai_video.pipeline.runtime import run_clip_request
 
     shutil.rmtree(out_dir, ignore_errors=True)
     with rss.phase(f"{name} #{round_no}"), stopwatch() as wall:
-        result = run_clip(ClipRequest(str(source), out_dir), settings)
-    duration = float(orjson.loads(result.manifest.read_bytes())["source"]["duration_s"])
+        result = run_clip_request(ClipRequest(str(source), out_dir), settings)
+    duration = result.manifest.source.duration_s
     counts = {"videos": 1, "succeeded": 1, "clips": len(result.clips), "source_s": duration}
     return _measured(name, round_no, rss, wall[0], **counts)
 

@@ -22,10 +22,12 @@ import polars as pl
 from ai_video.config import RenderConfig, Settings
 from ai_video.errors import InputError
 from ai_video.media.ffmpeg import run_ffmpeg
-from ai_video.pipeline.backend import LocalBackend
-from ai_video.pipeline.metrics import read_rows
+from ai_video.pipeline.backend import JobScope, LocalBackend
 from ai_video.pipeline.requests import ClipJobResult
-from ai_video.pipeline.stages import SourceRef
+from ai_video.pipeline.source import SourceRef
+from ai_video.pipeline.stage import Stage
+from ai_video.pipeline.stage_metrics import read_rows
+from ai_video.pipeline.stages import CURATE, TRANSCRIBE, VISUALS
 from ai_video.types import EditPlan, EncoderProfile, ScoredCandidate, Transcript, VisualAnalysis
 from benchmarking.common import (
     bar_chart,
@@ -62,32 +64,24 @@ class RecordingBackend(LocalBackend):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.handles: dict[str, list[Any]] = {}
-        self.arguments: dict[str, tuple[Any, ...]] = {}
+        self.job: JobScope | None = None
 
-    def submit(
-        self,
-        stage: str,
-        fn: Callable[..., Any],
-        *args: Any,
-        model: str | None = None,
-        resources: dict[str, float] | None = None,
-    ) -> Any:
-        """Schedule like :class:`LocalBackend` and remember the handle under ``stage``."""
-        handle = super().submit(stage, fn, *args, model=model, resources=resources)
-        self.handles.setdefault(stage, []).append(handle)
-        self.arguments.setdefault(stage, args)
+    def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Any:
+        """Schedule like :class:`LocalBackend` and remember the handle under the stage name."""
+        handle = super().submit(stage, job, *inputs)
+        self.handles.setdefault(stage.name, []).append(handle)
+        self.job = job
         return handle
 
-    def value(self, stage: str) -> Any:
+    def value(self, stage: Stage[Any]) -> Any:
         """The result of the first submission of ``stage``."""
-        return self.get(self.handles[stage][0])
+        return self.get(self.handles[stage.name][0])
 
     def source(self) -> SourceRef:
         """The probed source the job passed to its stages."""
-        for arg in self.arguments["audio"]:
-            if isinstance(arg, SourceRef):
-                return arg
-        raise InputError("the clip job submitted no audio stage with a source")
+        if self.job is None:
+            raise InputError("the clip job submitted no stage")
+        return self.job.src
 
 
 @dataclass(frozen=True)
@@ -115,9 +109,9 @@ def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
         return JobRun(
             result=result,
             src=backend.source(),
-            transcript=backend.value("transcribe"),
-            visual=backend.value("visuals"),
-            selected=backend.value("curate"),
+            transcript=backend.value(TRANSCRIBE),
+            visual=backend.value(VISUALS),
+            selected=backend.value(CURATE),
             wall_s=wall[0],
         )
     finally:
@@ -226,8 +220,8 @@ def compare_renders(
     plan: EditPlan, settings: Settings, work_dir: Path, repeats: int = AB_REPEATS
 ) -> AbResult:
     """Render ``plan`` with render_clip and with the hand-written command, alternating A/B."""
-    from ai_video.edit.captions import write_ass
     from ai_video.media.encoders import detect_encoder
+    from ai_video.render.export import write_ass
     from ai_video.render.render import render_clip
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -396,6 +390,7 @@ def main(argv: Sequence[str]) -> int:
 
 def job_plan(job: JobRun, settings: Settings) -> EditPlan:
     """The EditPlan of the job's first selected clip, rebuilt exactly as the job built it."""
-    from ai_video.pipeline.stages import plan_clip
+    from ai_video.edit.plan import plan_clip
 
-    return plan_clip(job.src, job.selected[0], job.transcript, job.visual, settings)
+    src = job.src
+    return plan_clip(src.path, src.info, job.selected[0], job.transcript, job.visual, settings)

@@ -29,14 +29,14 @@ from ai_video.generate.visuals import TextLabelScorer, choose_visuals, scan_visu
 from ai_video.media.audio import write_wav
 from ai_video.media.encoders import detect_encoder
 from ai_video.media.probe import probe
-from ai_video.pipeline.generate_job import (
+from ai_video.pipeline.generate_job import run_generate_job
+from ai_video.pipeline.generate_steps import (
     GenerateModels,
     GenerateOptions,
     load_models,
     mix_short,
     output_preset,
     render_scenes,
-    run_generate_job,
 )
 from ai_video.types import ScenePlan, TimeSpan
 from benchmarking.common import (

@@ -114,13 +114,14 @@ def _parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def local_service(plan: LoadPlan) -> Iterator[tuple[str, dict[str, str]]]:
     """Local Ray + the Serve app on a free loopback port, in temporary folders."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    from ai_video.pipeline.local_ray import LOCAL_RAY_ENV
+
+    os.environ.update(LOCAL_RAY_ENV)
     import ray
     from ray import serve
 
-    from ai_video.pipeline.serving import start_service
     from ai_video.serve.commands import create_key
+    from ai_video.serve.deployment import start_service
 
     root = Path(tempfile.mkdtemp(prefix="ai-video-load-"))
     settings = bench_settings(

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from ai_video.config import Settings
+from ai_video.pipeline.local_ray import LOCAL_RAY_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # Ray reads these when first imported: every local Ray of the session stays on 127.0.0.1.
-os.environ.update({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"})
+os.environ.update(LOCAL_RAY_ENV)
 
 
 def media_root() -> Path:
@@ -109,7 +110,7 @@ def ray_cluster() -> Iterator[RayTestCluster]:
     The worker node alone advertises the ``render_node`` resource, so tests can see that
     tasks asking for it land only there.
     """
-    os.environ.update({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"})
+    os.environ.update(LOCAL_RAY_ENV)
     import ray
     from ray.cluster_utils import Cluster
 

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from ai_video.config import CaptionStyle, Settings
-from ai_video.edit.captions import build_caption_track, write_ass
+from ai_video.edit.captions import build_caption_track
 from ai_video.errors import InputError
 from ai_video.media.ffmpeg import local_input, run_ffmpeg
 from ai_video.media.probe import probe
+from ai_video.render.export import write_ass
 from ai_video.render.render import render_clip
 from ai_video.types import (
     AudioPlan,

@@ -19,7 +19,7 @@ from ai_video.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "cluster"
-SERVE_IMPORT_PATH = "ai_video.pipeline.serving:app"
+SERVE_IMPORT_PATH = "ai_video.serve.deployment:app"
 SHARED_MOUNT = "/mnt/ai-video"
 CAPABILITIES = {"gpu", "nvdec", "nvenc"}
 NO_NVENC_INSTANCES = ("p4d.", "p4de.", "p5.", "p5e.", "p5en.")

@@ -12,6 +12,7 @@ other language to the multilingual one with the language fixed (no second guess)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -21,8 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ai_video.analyze.transcribe import ASR_SAMPLE_RATE_HZ, UNDETERMINED_LANGUAGE
-from ai_video.config import AsrConfig, LanguageConfig
+from ai_video.analyze.transcribe import UNDETERMINED_LANGUAGE
+from ai_video.config import ASR_SAMPLE_RATE_HZ, AsrConfig, LanguageConfig
 from ai_video.errors import ConfigError, ModelUnavailable
 from ai_video.types import LanguageId, TimeSpan, WindowLanguage
 
@@ -125,6 +126,26 @@ def identify_language(
             wall_s,
         )
         return LanguageId(packed.language, packed.probability, (packed,), (), model_label, wall_s)
+    result = _per_window_identification(whisper, clips, cfg, model_label)
+    wall_s = time.perf_counter() - started
+    log.info(
+        "language %s (p=%.2f) from %d windows in %.2f s%s",
+        result.language,
+        result.probability,
+        len(result.windows),
+        wall_s,
+        f"; other languages heard: {', '.join(result.switches)}" if result.switches else "",
+    )
+    return dataclasses.replace(result, wall_s=wall_s)
+
+
+def _per_window_identification(
+    whisper: Any,
+    clips: Sequence[tuple[tuple[TimeSpan, ...], npt.NDArray[np.float32]]],
+    cfg: LanguageConfig,
+    model_label: str,
+) -> LanguageId:
+    """One pass per window; the speech-weighted mean winner, and the windows sure of another."""
     heard: list[WindowLanguage] = []
     totals: dict[str, float] = {}
     weight_sum = 0.0
@@ -137,9 +158,8 @@ def identify_language(
         for language, probability in probabilities.items():
             totals[language] = totals.get(language, 0.0) + speech_s * probability
         weight_sum += speech_s
-    wall_s = time.perf_counter() - started
     if not heard:
-        return LanguageId(UNDETERMINED_LANGUAGE, 0.0, (), (), model_label, wall_s)
+        return LanguageId(UNDETERMINED_LANGUAGE, 0.0, (), (), model_label, 0.0)
     language = max(totals, key=totals.__getitem__)
     switches = sorted(
         {
@@ -148,23 +168,14 @@ def identify_language(
             if w.language != language and w.probability >= cfg.switch_min_probability
         }
     )
-    result = LanguageId(
+    return LanguageId(
         language=language,
         probability=totals[language] / weight_sum,
         windows=tuple(heard),
         switches=tuple(switches),
         model=model_label,
-        wall_s=wall_s,
+        wall_s=0.0,
     )
-    log.info(
-        "language %s (p=%.2f) from %d windows in %.2f s%s",
-        result.language,
-        result.probability,
-        len(heard),
-        wall_s,
-        f"; other languages heard: {', '.join(switches)}" if switches else "",
-    )
-    return result
 
 
 def _packed_identification(

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ai_video.config import SpeechConfig
+from ai_video.config import ASR_SAMPLE_RATE_HZ, SpeechConfig
 from ai_video.errors import InputError
 from ai_video.types import FloatArray, SpeechActivity, TimeSpan
 
-VAD_SAMPLE_RATE_HZ = 16000
+VAD_SAMPLE_RATE_HZ = ASR_SAMPLE_RATE_HZ  # Silero VAD reads the same 16 kHz track
 SILENCE_FLOOR_DBFS = -90.0
 VAD_WINDOW_MS = 32
 

@@ -11,13 +11,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_video.analyze.models import ModelRef, resolve_asr_model
-from ai_video.config import AsrConfig
+from ai_video.config import ASR_SAMPLE_RATE_HZ, AsrConfig
 from ai_video.errors import InputError, ModelUnavailable
 from ai_video.types import NO_SPACE_LANGUAGES, Segment, Transcript, Word
 
 log = logging.getLogger(__name__)
 
-ASR_SAMPLE_RATE_HZ = 16000
 UNDETERMINED_LANGUAGE = "und"
 
 

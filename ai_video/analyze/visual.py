@@ -21,7 +21,7 @@ import numpy as np
 from ai_video.analyze.faces import Detection, FaceDetector
 from ai_video.analyze.shots import ShotDetector
 from ai_video.config import FaceConfig, ShotConfig
-from ai_video.types import Box, FaceTrack, FrameBatch, UInt8Array, VisualAnalysis
+from ai_video.types import Box, FaceTrack, FrameBatch, UInt8Array, VisualAnalysis, frame_to_s
 
 
 class MainFacePicker:
@@ -115,7 +115,7 @@ def analyze_visuals(
         shot_detector.push(batch)
         for offset in range((-batch.start_index) % step, len(batch.frames), step):
             index = batch.start_index + offset
-            main, count = sampler.sample(batch.frames[offset], index / fps)
+            main, count = sampler.sample(batch.frames[offset], frame_to_s(index, fps))
             indices.append(index)
             counts.append(count)
             if main is None:

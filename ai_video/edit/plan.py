@@ -5,10 +5,53 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from ai_video.config import PlatformPreset, RenderConfig
+from ai_video.config import PlatformPreset, RenderConfig, Settings
 from ai_video.edit.captions import build_caption_track
+from ai_video.edit.reframe import plan_crop
 from ai_video.errors import PlanError
-from ai_video.types import AudioPlan, Candidate, CropPath, EditPlan, OutputPreset, Transcript
+from ai_video.types import (
+    AudioPlan,
+    Candidate,
+    CropPath,
+    EditPlan,
+    MediaInfo,
+    OutputPreset,
+    ScoredCandidate,
+    Transcript,
+    VisualAnalysis,
+)
+
+
+def plan_clip(
+    source: Path,
+    info: MediaInfo,
+    chosen: ScoredCandidate,
+    transcript: Transcript,
+    visual: VisualAnalysis,
+    settings: Settings,
+) -> EditPlan:
+    """The EditPlan of one selected clip: span, crop path, captions, audio."""
+    if info.video is None:
+        raise PlanError(f"{source.name}: no video stream to reframe")
+    preset = settings.preset()
+    crop = plan_crop(
+        chosen.candidate.span,
+        visual.faces,
+        visual.shots,
+        info.video.display_size,
+        (preset.width_px, preset.height_px),
+        settings.reframe,
+    )
+    return build_edit_plan(
+        source,
+        chosen.candidate,
+        transcript,
+        crop,
+        preset,
+        settings.platform,
+        settings.render,
+        has_audio=info.audio is not None,
+    )
 
 
 def build_edit_plan(

@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import resample_poly
 
-from ai_video.analyze.transcribe import ASR_SAMPLE_RATE_HZ, Transcriber
+from ai_video.analyze.transcribe import Transcriber
+from ai_video.config import ASR_SAMPLE_RATE_HZ
 from ai_video.generate.script import Scene
 from ai_video.generate.tts import SceneNarration
 from ai_video.types import TimeSpan, Word

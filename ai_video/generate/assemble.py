@@ -8,7 +8,6 @@ audio (samples at the same instants), scene boundaries and narration boundaries 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +28,8 @@ from ai_video.types import (
     ScenePlan,
     TimeSpan,
     Word,
+    frame_to_s,
+    s_to_frame_ceil,
 )
 
 
@@ -39,8 +40,8 @@ def lay_out_scenes(
     spans: list[TimeSpan] = []
     frame = 0
     for narration in narrations:
-        frames = max(1, math.ceil((narration.duration_s + scene_pause_s) * fps - 1e-6))
-        spans.append(TimeSpan(frame / fps, (frame + frames) / fps))
+        frames = max(1, s_to_frame_ceil(narration.duration_s + scene_pause_s, fps))
+        spans.append(TimeSpan(frame_to_s(frame, fps), frame_to_s(frame + frames, fps)))
         frame += frames
     return tuple(spans)
 

@@ -11,16 +11,14 @@ retried with exponential backoff (``Retry-After`` is honoured). Anything unusabl
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import httpx
 import orjson
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,16 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ai_video.config import LlmConfig
 from ai_video.errors import InputError
 from ai_video.generate.script import Script, build_script
+from ai_video.media.files import read_json, write_atomic
+from ai_video.media.http import HttpClient, HttpRefused, HttpUnavailable, RetryPolicy, snippet
 
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(?P<body>.*?)\s*```\s*$", re.DOTALL)
-_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _SYSTEM = (
     "You write narration for short vertical videos. Answer with one JSON object and nothing "
     "else: no prose, no code fences."
 )
-_JSON = {"Content-Type": "application/json"}
 AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
@@ -90,9 +88,13 @@ class ChatClient:
         self,
         cfg: LlmConfig,
         cache_dir: Path | None,
-        transport: httpx.BaseTransport | None = None,
+        http: HttpClient | None = None,
     ) -> None:
-        """Check the endpoint settings; ``cache_dir`` None disables the answer cache."""
+        """Check the endpoint settings; ``cache_dir`` None disables the answer cache.
+
+        ``http`` is the client to send with (default: a new one with the endpoint's timeout
+        and API key); the ChatClient closes it.
+        """
         if not cfg.url or not cfg.model:
             raise LlmError(
                 "an LLM needs both generate.llm.url and generate.llm.model (--llm-url, --llm-model)"
@@ -102,10 +104,14 @@ class ChatClient:
         self._cfg = cfg
         self._endpoint = cfg.url.rstrip("/") + "/chat/completions"
         self._cache_dir = cache_dir / "llm" if cache_dir is not None else None
-        headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
-        self._http = httpx.Client(timeout=cfg.timeout_s, headers=headers, transport=transport)
-        self.requests = 0
+        self._http = http or HttpClient(cfg.timeout_s, cfg.api_key)
+        self._retry = RetryPolicy(cfg.max_attempts, cfg.backoff_s, cfg.max_backoff_s)
         self.cache_hits = 0
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._http.requests
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -138,62 +144,33 @@ class ChatClient:
         self._write_cache(key, content)
         return answer
 
-    def _post(self, body: dict[str, Any]) -> str:
+    def _post(self, body: Mapping[str, object]) -> str:
         """POST the request with retries; return the assistant message's text."""
         url = self._endpoint
-        last_problem = "no attempt made"
-        for attempt in range(1, self._cfg.max_attempts + 1):
-            self.requests += 1
-            try:
-                response = self._http.post(url, content=orjson.dumps(body), headers=_JSON)
-            except httpx.TransportError as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
-                wait_s = self._backoff_s(attempt, None)
-            else:
-                if response.status_code == 200:
-                    return _message_text(response)
-                last_problem = f"HTTP {response.status_code}: {_snippet(response.text)}"
-                if response.status_code not in _RETRY_STATUS:
-                    raise LlmError(f"LLM endpoint {url} refused the request ({last_problem})")
-                wait_s = self._backoff_s(attempt, response.headers.get("retry-after"))
-            if attempt < self._cfg.max_attempts:
-                log.warning(
-                    "LLM request failed (%s); retry %d in %.1f s", last_problem, attempt, wait_s
-                )
-                time.sleep(wait_s)
-        raise LlmError(
-            f"LLM endpoint {url} is unreachable or failing after {self._cfg.max_attempts} "
-            f"tries ({last_problem}); check --llm-url, or give a script file instead of --topic"
-        )
+        try:
+            return _message_text(self._http.post_json(url, body, self._retry, label="LLM"))
+        except HttpRefused as exc:
+            raise LlmError(f"LLM endpoint {url} refused the request ({exc})") from None
+        except HttpUnavailable as exc:
+            raise LlmError(
+                f"LLM endpoint {url} is unreachable or failing after {self._cfg.max_attempts} "
+                f"tries ({exc}); check --llm-url, or give a script file instead of --topic"
+            ) from None
 
-    def _backoff_s(self, attempt: int, retry_after: str | None) -> float:
-        """Exponential backoff, or the server's ``Retry-After`` seconds when it sent them."""
-        if retry_after is not None:
-            try:
-                return min(float(retry_after), self._cfg.max_backoff_s)
-            except ValueError:
-                pass
-        return float(min(self._cfg.backoff_s * 2 ** (attempt - 1), self._cfg.max_backoff_s))
+    def _cache_path(self, key: str) -> Path | None:
+        return self._cache_dir / f"{key}.json" if self._cache_dir is not None else None
 
     def _read_cache(self, key: str) -> str | None:
-        if self._cache_dir is None:
-            return None
-        path = self._cache_dir / f"{key}.json"
-        try:
-            entry = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return None
+        path = self._cache_path(key)
+        entry = read_json(path) if path is not None else None
         content = entry.get("content") if isinstance(entry, dict) else None
         return content if isinstance(content, str) else None
 
     def _write_cache(self, key: str, content: str) -> None:
-        if self._cache_dir is None:
-            return
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
-        final = self._cache_dir / f"{key}.json"
-        partial = final.with_name(f".{key}.{os.getpid()}.partial")
-        partial.write_bytes(orjson.dumps({"model": self._cfg.model, "content": content}))
-        os.replace(partial, final)
+        path = self._cache_path(key)
+        if path is not None:
+            entry = {"model": self._cfg.model, "content": content}
+            write_atomic(path, orjson.dumps(entry), unique=True)
 
 
 def write_script(topic: str, cfg: LlmConfig, cache_dir: Path | None) -> tuple[Script, LlmReport]:
@@ -203,7 +180,7 @@ def write_script(topic: str, cfg: LlmConfig, cache_dir: Path | None) -> tuple[Sc
     started = time.perf_counter()
     client = ChatClient(cfg, cache_dir)
     try:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="llm") as pool:
+        with ThreadPoolExecutor(cfg.concurrent_requests, thread_name_prefix="llm") as pool:
             theme_future = pool.submit(
                 client.complete_json, theme_messages(topic), ThemeAnswer, cfg.temperature
             )
@@ -248,15 +225,15 @@ def script_messages(topic: str, cfg: LlmConfig) -> list[dict[str, str]]:
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": ask}]
 
 
-def _message_text(response: httpx.Response) -> str:
+def _message_text(body: bytes) -> str:
     """``choices[0].message.content`` of a chat completion, or :class:`LlmError`."""
     try:
-        data = orjson.loads(response.content)
+        data = orjson.loads(body)
         content = data["choices"][0]["message"]["content"]
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
         raise LlmError(
             "LLM endpoint did not return an OpenAI-style chat completion: "
-            + _snippet(response.text)
+            + snippet(body.decode("utf-8", "replace"))
         ) from None
     if not isinstance(content, str):
         raise LlmError("LLM answer has no text content (choices[0].message.content)")
@@ -270,7 +247,7 @@ def _validated(content: str, answer_type: type[AnswerT]) -> AnswerT:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise LlmError(f"LLM answer is not valid JSON ({exc}): {_snippet(content)}") from None
+        raise LlmError(f"LLM answer is not valid JSON ({exc}): {snippet(content)}") from None
     try:
         return answer_type.model_validate(data)
     except ValidationError as exc:
@@ -278,10 +255,5 @@ def _validated(content: str, answer_type: type[AnswerT]) -> AnswerT:
         where = ".".join(str(p) for p in first["loc"]) or "answer"
         raise LlmError(
             f"LLM answer does not have the expected shape ({where}: {first['msg']}): "
-            f"{_snippet(content)}"
+            f"{snippet(content)}"
         ) from None
-
-
-def _snippet(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -26,18 +25,17 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-import httpx
-import orjson
 import xxhash
 
 from ai_video.config import GenerateConfig, MediaConfig
 from ai_video.errors import AiVideoError
-from ai_video.generate.visuals import VisualItem, check_visual, media_kind
+from ai_video.generate.visuals import VisualItem, media_kind
+from ai_video.media.http import DownloadTooLarge, HttpClient, HttpError
+from ai_video.media.images import check_visual
 
 log = logging.getLogger(__name__)
 
-_RESULTS_PER_QUERY = 3
-_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+_MIB = 1024 * 1024
 
 
 class VisualProviderError(AiVideoError):
@@ -98,22 +96,18 @@ class RateLimiter:
 class HttpVisualProvider:
     """The JSON search API at ``generate.provider_url``, rate limited, with bearer auth."""
 
-    def __init__(self, cfg: GenerateConfig, transport: httpx.BaseTransport | None = None) -> None:
-        """Prepare the HTTP client; ``provider_url`` must be set."""
+    def __init__(self, cfg: GenerateConfig, http: HttpClient | None = None) -> None:
+        """Prepare the HTTP client (or use ``http``; it is closed here); needs ``provider_url``."""
         if not cfg.provider_url:
             raise VisualProviderError("generate.provider_url is not set")
         self._url = cfg.provider_url
         self.name = f"provider:{urlparse(cfg.provider_url).netloc}"
-        headers = (
-            {"Authorization": f"Bearer {cfg.provider_api_key}"} if cfg.provider_api_key else {}
-        )
-        self._http = httpx.Client(
-            timeout=cfg.provider_timeout_s,
-            headers=headers,
-            transport=transport,
-            follow_redirects=True,
+        self._http = http or HttpClient(
+            cfg.provider_timeout_s, cfg.provider_api_key, follow_redirects=True
         )
         self._limiter = RateLimiter(cfg.provider_rate_per_s)
+        self._results_per_query = cfg.provider_results_per_query
+        self._max_bytes = round(cfg.provider_max_download_mb * _MIB)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -122,41 +116,37 @@ class HttpVisualProvider:
     def search(self, query: str) -> list[ProviderHit]:
         """Results for ``query``; raise :class:`VisualProviderError` on any failure."""
         self._limiter.wait()
-        params = {"query": query, "per_page": str(_RESULTS_PER_QUERY)}
+        params = {"query": query, "per_page": str(self._results_per_query)}
         try:
-            response = self._http.get(self._url, params=params)
-            response.raise_for_status()
-            results = orjson.loads(response.content)["results"]
+            results = self._http.get_json(self._url, params)["results"]
             return [
                 ProviderHit(str(r["url"]), str(r.get("kind") or ""), str(r.get("label") or query))
                 for r in results
             ]
-        except (httpx.HTTPError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        except HttpError as exc:
+            raise VisualProviderError(f"search {query!r} failed: {exc}") from None
+        except (KeyError, TypeError) as exc:
             raise VisualProviderError(
                 f"search {query!r} failed: {type(exc).__name__}: {exc}"
             ) from None
 
     def download(self, hit: ProviderHit, dest_dir: Path) -> Path:
         """Fetch ``hit`` (once: files are named by the URL's hash) into ``dest_dir``."""
-        dest_dir.mkdir(parents=True, exist_ok=True)
         stem = xxhash.xxh3_64_hexdigest(hit.url)
         existing = [p for p in dest_dir.glob(f"{stem}.*") if media_kind(p) is not None]
         if existing:
             return existing[0]
         self._limiter.wait()
-        partial = dest_dir / f".{stem}.{os.getpid()}.{threading.get_ident()}.partial"
+
+        def final_path(content_type: str) -> Path:
+            return dest_dir / f"{stem}{_suffix(hit.url, content_type)}"
+
         try:
-            with self._http.stream("GET", hit.url) as response:
-                response.raise_for_status()
-                suffix = _suffix(hit.url, response.headers.get("content-type", ""))
-                _save(response, partial)
-            final = dest_dir / f"{stem}{suffix}"
-            os.replace(partial, final)
-            return final
-        except httpx.HTTPError as exc:
+            return self._http.download(hit.url, final_path, self._max_bytes)
+        except DownloadTooLarge as exc:
+            raise VisualProviderError(str(exc)) from None
+        except HttpError as exc:
             raise VisualProviderError(f"download {hit.url} failed: {exc}") from None
-        finally:
-            partial.unlink(missing_ok=True)
 
 
 def fetch_visuals(
@@ -205,16 +195,3 @@ def _suffix(url: str, content_type: str) -> str:
     if media_kind(Path(f"x{guessed}")) is not None:
         return guessed
     raise VisualProviderError(f"{url}: not an image or video ({content_type or 'no content type'})")
-
-
-def _save(response: httpx.Response, path: Path) -> None:
-    """Stream a response body to ``path``, refusing bodies over the size cap."""
-    written = 0
-    with path.open("wb") as handle:
-        for chunk in response.iter_bytes():
-            written += len(chunk)
-            if written > _MAX_DOWNLOAD_BYTES:
-                raise VisualProviderError(
-                    f"{response.url}: larger than {_MAX_DOWNLOAD_BYTES} bytes"
-                )
-            handle.write(chunk)

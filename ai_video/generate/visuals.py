@@ -4,9 +4,9 @@ A library is a folder of images and videos (``--visuals DIR``), optionally descr
 ``labels.csv`` with columns ``file,kind,label`` (file relative to the folder); items without
 a row are described by their file name. Scenes are matched by a :class:`VisualScorer`: text
 labels against the scene's query with a sentence-embedding model, or pixels against the query
-with CLIP when weights are configured. Scenes are chosen in order, an item already used loses
-``visual_reuse_penalty`` per use, and a best match under the scorer's threshold gets the
-designed fallback (a gradient title card), never a black frame.
+with CLIP (``image_text_rank``) when weights are configured. Scenes are chosen in order, an
+item already used loses ``visual_reuse_penalty`` per use, and a best match under the scorer's
+threshold gets the designed fallback (a gradient title card), never a black frame.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -27,7 +26,7 @@ from ai_video.analyze.embed import TextEmbedder
 from ai_video.config import GenerateConfig, MediaConfig
 from ai_video.errors import InputError
 from ai_video.generate.script import Scene
-from ai_video.media.probe import probe, require_video
+from ai_video.media.images import check_visual
 
 log = logging.getLogger(__name__)
 
@@ -127,24 +126,6 @@ def media_kind(path: Path) -> str | None:
     if suffix in VIDEO_SUFFIXES:
         return "video"
     return None
-
-
-def check_visual(path: Path, kind: str, media: MediaConfig) -> None:
-    """Raise :class:`InputError` unless the image decodes or the video has a picture stream."""
-    if kind == "image":
-        check_image(path)
-    else:
-        require_video(probe(path, media))
-
-
-def check_image(path: Path) -> None:
-    """Raise :class:`InputError` unless the image decodes (OpenCV, at 1/8 size for speed)."""
-    try:
-        pixels = cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    except cv2.error as exc:
-        raise InputError(f"{path}: unreadable image ({exc})") from None
-    if pixels is None or pixels.size == 0:
-        raise InputError(f"{path}: unreadable image (not a valid {path.suffix or 'image'} file)")
 
 
 def name_label(path: Path) -> str:

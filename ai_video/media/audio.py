@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import wave
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from ai_video.config import MediaConfig
+from ai_video.config import ASR_SAMPLE_RATE_HZ, MediaConfig
 from ai_video.errors import InputError, MediaError
-from ai_video.media.ffmpeg import local_input, stream_ffmpeg, write_atomically
+from ai_video.media.ffmpeg import local_input, stream_ffmpeg
+from ai_video.media.files import replace_atomic
 from ai_video.media.probe import require_audio
 from ai_video.types import MediaInfo
 
@@ -21,7 +21,9 @@ _READ_CHUNK_BYTES = 1 << 20
 _INT16_FULL_SCALE = 32768.0
 
 
-def decode_audio(info: MediaInfo, media: MediaConfig, sample_rate_hz: int = 16000) -> Float32Array:
+def decode_audio(
+    info: MediaInfo, media: MediaConfig, sample_rate_hz: int = ASR_SAMPLE_RATE_HZ
+) -> Float32Array:
     """The first audio stream as float32 mono samples in [-1, 1] at ``sample_rate_hz``."""
     require_audio(info)
     if sample_rate_hz <= 0:
@@ -57,16 +59,11 @@ def write_wav(samples: npt.ArrayLike, sample_rate_hz: int, path: Path) -> Path:
         raise ValueError(f"sample_rate_hz must be positive, got {sample_rate_hz}")
     pcm = np.round(np.clip(mono, -1.0, 1.0) * (_INT16_FULL_SCALE - 1)).astype("<i2")
     path = Path(path)
-    partial = write_atomically(path)
-    try:
-        with wave.open(str(partial), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(sample_rate_hz)
-            out.writeframes(pcm.tobytes())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with replace_atomic(path) as partial, wave.open(str(partial), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate_hz)
+        out.writeframes(pcm.tobytes())
     return path
 
 

@@ -130,11 +130,3 @@ def _command(binary: str, args: Sequence[str], has_stdin: bool) -> list[str]:
     if not has_stdin and Path(binary).name.startswith("ffmpeg"):
         head.insert(1, "-nostdin")
     return [*head, *args]
-
-
-def write_atomically(final_path: Path) -> Path:
-    """Temporary sibling path to render into before ``os.replace`` onto ``final_path``.
-
-    The temporary name keeps the real extension so ffmpeg picks the right muxer.
-    """
-    return final_path.with_name(f".{final_path.stem}.partial{final_path.suffix}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ai_video.config import MediaConfig
-from ai_video.media.ffmpeg import local_input, run_ffmpeg, write_atomically
+from ai_video.media.ffmpeg import local_input, run_ffmpeg
+from ai_video.media.files import replace_atomic
 
 
 def make_narrated_sample(wav: Path, out: Path, duration_s: float, media: MediaConfig) -> Path:
     """Mux ``wav`` under a 1280x720 animated gradient into an H.264/AAC mp4 (atomically)."""
-    tmp = write_atomically(out)
     args = [
         "-y",
         "-v",
@@ -30,7 +29,7 @@ def make_narrated_sample(wav: Path, out: Path, duration_s: float, media: MediaCo
         "-preset",
         "veryfast",
         "-crf",
-        "23",
+        str(media.sample_x264_crf),
         "-pix_fmt",
         "yuv420p",
         "-c:a",
@@ -40,12 +39,7 @@ def make_narrated_sample(wav: Path, out: Path, duration_s: float, media: MediaCo
         "-shortest",
         "-movflags",
         "+faststart",
-        str(tmp),
     ]
-    try:
-        run_ffmpeg(media.ffmpeg_bin, args, timeout_s=media.ffmpeg_timeout_s)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, out)
+    with replace_atomic(out) as partial:
+        run_ffmpeg(media.ffmpeg_bin, [*args, str(partial)], timeout_s=media.ffmpeg_timeout_s)
     return out

@@ -1,10 +1,10 @@
 """Where stages run: the Backend interface and the in-process implementation.
 
-A clip job is written once (pipeline/clip_job.py) against :class:`Backend`. ``submit``
-schedules a plain stage function; arguments that are handles of earlier submissions are
-resolved first. ``model=NAME`` makes the backend pass a long-lived model object (ASR,
-text embedder, face detector) as the first argument: in-process the object is created once
-per backend; on Ray (pipeline/ray_backend.py) it lives in an actor created once.
+A job is written once (pipeline/clip_job.py) against :class:`Backend`. ``submit`` schedules
+one :class:`~ai_video.pipeline.stage.Stage` for a job's source; inputs that are handles of
+earlier submissions are resolved first. A stage that declares a model kind receives the
+model object explicitly: in-process it is built once per backend; on Ray
+(pipeline/ray_backend.py) it lives in an actor created once, or is built in the task.
 """
 
 from __future__ import annotations
@@ -12,28 +12,44 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ai_video.config import Settings
-from ai_video.pipeline.models import MODEL_FACTORIES
+from ai_video.pipeline.model_kinds import MODEL_KINDS
+from ai_video.pipeline.source import SourceRef
+from ai_video.pipeline.stage import Stage, execute_stage
+from ai_video.pipeline.stage_metrics import StageContext
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class JobScope:
+    """What every stage of one job shares: its metrics context, source and settings."""
+
+    ctx: StageContext
+    src: SourceRef
+    settings: Settings
+
+
 class Backend(Protocol):
-    """Runs stage functions; returns handles that :meth:`get` turns into values."""
+    """Runs stages and plain calls; returns handles that :meth:`get` turns into values."""
 
     name: str
 
-    def submit(
+    def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Any:
+        """Schedule one execution of ``stage`` for ``job`` and return a handle."""
+        ...
+
+    def call(
         self,
-        stage: str,
         fn: Callable[..., Any],
         *args: Any,
-        model: str | None = None,
+        cpus: float = 1.0,
         resources: dict[str, float] | None = None,
     ) -> Any:
-        """Schedule ``fn(*args)`` (or ``fn(model_obj, *args)``) and return a handle."""
+        """Schedule a plain, uncached function call (handles in ``args`` resolved first)."""
         ...
 
     def get(self, handle: Any) -> Any:
@@ -50,33 +66,40 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, settings: Settings, max_workers: int = 4) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="stage")
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.ray.local_stage_threads, thread_name_prefix="stage"
+        )
         self._models: dict[str, Any] = {}
-        self._model_locks: dict[str, threading.Lock] = {
-            name: threading.Lock() for name in MODEL_FACTORIES
-        }
+        self._model_locks = {name: threading.Lock() for name in MODEL_KINDS}
 
-    def submit(
+    def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Future[Any]:
+        """Run the stage on the pool once its handle inputs are ready."""
+        return self._pool.submit(self._execute, stage, job, inputs)
+
+    def call(
         self,
-        stage: str,
         fn: Callable[..., Any],
         *args: Any,
-        model: str | None = None,
+        cpus: float = 1.0,
         resources: dict[str, float] | None = None,
     ) -> Future[Any]:
-        """Run ``fn`` on the pool once its handle arguments are ready."""
-        return self._pool.submit(self._call, fn, args, model)
+        """Run ``fn`` on the pool once its handle arguments are ready (resources: Ray only)."""
+        return self._pool.submit(lambda: fn(*self._resolved(args)))
 
-    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], model: str | None) -> Any:
-        values = [self.get(a) if isinstance(a, Future) else a for a in args]
-        if model is None:
-            return fn(*values)
-        with self._model_locks[model]:
-            if model not in self._models:
-                self._models[model] = MODEL_FACTORIES[model](self._settings)
-            return fn(self._models[model], *values)
+    def _execute(self, stage: Stage[Any], job: JobScope, inputs: tuple[Any, ...]) -> Any:
+        values = self._resolved(inputs)
+        kind = stage.wants_model(job.settings)
+        if kind is None:
+            return execute_stage(stage, job.ctx, job.src, job.settings, None, *values)
+        with self._model_locks[kind]:
+            if kind not in self._models:
+                self._models[kind] = MODEL_KINDS[kind].build(self._settings)
+            return execute_stage(stage, job.ctx, job.src, job.settings, self._models[kind], *values)
+
+    def _resolved(self, args: tuple[Any, ...]) -> list[Any]:
+        return [self.get(a) if isinstance(a, Future) else a for a in args]
 
     def get(self, handle: Any) -> Any:
         """Value of a future, or of each future in a list."""

@@ -1,4 +1,4 @@
-"""Many videos: a manifest in, clips per video and one results table out.
+"""Many videos: a source list in, clips per video and one results table out.
 
 The driver keeps a bounded window of videos in flight (``ray.max_concurrent_videos``); each
 video is the clip job's own small DAG of Ray tasks and model-actor calls, so ASR of one
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -23,10 +22,11 @@ import polars as pl
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, InputError
+from ai_video.media.files import replace_atomic
 from ai_video.pipeline.backend import Backend
 from ai_video.pipeline.clip_job import run_clip_job
-from ai_video.pipeline.metrics import flush_metrics
 from ai_video.pipeline.requests import ClipRequest
+from ai_video.pipeline.stage_metrics import flush_metrics
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ OPTION_COLUMNS = {
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One manifest row: a source, its id, and its per-row setting overrides."""
+    """One source-list row: a source, its id, and its per-row setting overrides."""
 
     video_id: str
     source: str
@@ -75,16 +75,16 @@ class BatchProgress:
     wall_s: float
 
 
-def read_manifest(path: Path) -> list[BatchItem]:
-    """Read a CSV or Parquet manifest with a ``source`` column (plus optional options)."""
+def read_source_list(path: Path) -> list[BatchItem]:
+    """Read a CSV or Parquet source list: a ``source`` column plus optional option columns."""
     if not path.is_file():
-        raise InputError(f"{path}: manifest not found")
+        raise InputError(f"{path}: source list not found")
     try:
         table = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
     except Exception as exc:  # polars raises several error types for unreadable input
-        raise InputError(f"{path}: not a readable CSV/Parquet manifest ({exc})") from None
+        raise InputError(f"{path}: not a readable CSV/Parquet source list ({exc})") from None
     if "source" not in table.columns:
-        raise InputError(f"{path}: manifest needs a 'source' column (has {table.columns})")
+        raise InputError(f"{path}: source list needs a 'source' column (has {table.columns})")
     items: list[BatchItem] = []
     seen: set[str] = set()
     for row in table.iter_rows(named=True):
@@ -148,7 +148,7 @@ def _run_one(item: BatchItem, out_dir: Path, settings: Settings, backend: Backen
         video_settings = settings.with_overrides(item.overrides)
         request = ClipRequest(source=item.source, out_dir=video_dir, video_id=item.video_id)
         result = run_clip_job(request, video_settings, backend=backend, run_dir=out_dir)
-        duration = _manifest_duration(result.manifest)
+        duration = result.manifest.source.duration_s
         return BatchRow(
             item.video_id,
             item.source,
@@ -180,12 +180,6 @@ def _run_one(item: BatchItem, out_dir: Path, settings: Settings, backend: Backen
         )
 
 
-def _manifest_duration(manifest: Path) -> float:
-    import orjson
-
-    return float(orjson.loads(manifest.read_bytes())["source"]["duration_s"])
-
-
 def _progress(rows: list[BatchRow], total: int, wall_s: float) -> BatchProgress:
     ok = [r for r in rows if r.status == "succeeded"]
     return BatchProgress(
@@ -213,7 +207,6 @@ def write_results(out_dir: Path, rows: list[BatchRow]) -> Path:
     }
     table = pl.DataFrame([asdict(r) for r in rows], schema=schema)
     path = out_dir / "results.parquet"
-    tmp = out_dir / ".results.parquet.partial"
-    table.write_parquet(tmp)
-    os.replace(tmp, path)
+    with replace_atomic(path) as partial:
+        table.write_parquet(partial)
     return path

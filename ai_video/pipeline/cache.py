@@ -23,6 +23,8 @@ from typing import Any
 import orjson
 import xxhash
 
+from ai_video.pipeline.serialize import to_jsonable
+
 log = logging.getLogger(__name__)
 
 _SAMPLE_CHUNKS = 32
@@ -33,19 +35,9 @@ _META = ".entry.json"
 def canonical_key(**parts: Any) -> str:
     """xxh3-128 hex digest of the parts serialised canonically (sorted keys, orjson)."""
     blob = orjson.dumps(
-        parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY, default=_jsonable
+        parts, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY, default=to_jsonable
     )
     return xxhash.xxh3_128_hexdigest(blob)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot put {type(value).__name__} in a cache key")
 
 
 def source_fingerprint(path: Path) -> str:

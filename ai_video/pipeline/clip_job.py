@@ -1,12 +1,13 @@
 """One video in, ranked captioned clips out: the clip job, stage by stage.
 
-    source -> probe -> audio (once) -> transcribe (ASR model)      -> curate -> plan -> render
-                    -> visuals (one decode: shots, faces, motion) /         (one ffmpeg per clip)
-                                     speech (loudness, voicing)  /
+    source -> probe -> AUDIO (once) -> TRANSCRIBE (ASR) -> WORD_TIMING -> CURATE -> plan -> RENDER
+                    -> SPEECH (loudness, voicing) ---/          /      (one ffmpeg per clip)
+                    -> VISUALS (one decode: shots, faces, motion)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
-schedules a stage, handles of earlier stages are passed straight into later ones, so
-transcription and the visual pass overlap, and renders run side by side where there is room.
+schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
+straight into later ones, so transcription and the visual pass overlap, and renders run side
+by side where there is room.
 """
 
 from __future__ import annotations
@@ -15,31 +16,26 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-
-import polars as pl
+from typing import Any
 
 from ai_video.config import Settings
-from ai_video.pipeline.backend import Backend, LocalBackend
-from ai_video.pipeline.metrics import flush_metrics, new_stage_context, read_rows
-from ai_video.pipeline.outputs import build_manifest, clip_entry, publish_clip, write_manifest
-from ai_video.pipeline.requests import (
-    ClipJobResult,
-    ClipRequest,
-    ClipSummary,
-    ProgressFn,
-    no_progress,
-)
+from ai_video.edit.plan import plan_clip
+from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
+from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manifest
+from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
+from ai_video.pipeline.source import open_source
+from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
 from ai_video.pipeline.stages import (
-    audio_stage,
-    curate_stage,
-    open_source,
-    plan_clip,
-    render_stage,
-    speech_stage,
-    transcribe_stage,
-    visual_stage,
+    AUDIO,
+    CURATE,
+    RENDER,
+    SPEECH,
+    TRANSCRIBE,
+    VISUALS,
+    WORD_TIMING,
 )
 from ai_video.pipeline.transcribe_job import write_transcript
+from ai_video.types import ScoredCandidate, Transcript, VisualAnalysis
 
 
 def run_clip_job(
@@ -54,7 +50,6 @@ def run_clip_job(
 
     out_dir = request.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    own_backend = backend is None
     be = backend if backend is not None else LocalBackend(settings)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     video_id = request.video_id or out_dir.name
@@ -62,98 +57,56 @@ def run_clip_job(
     started = time.time()
     try:
         progress("probe", 0.0)
-        src = open_source(request.source, work, settings)
+        job = JobScope(ctx, open_source(request.source, work, settings), settings)
         encoder = detect_encoder(settings.render, settings.media)
         progress("probe", 1.0)
 
-        wav = be.submit("audio", audio_stage, ctx, src, settings)
-        visual_h = be.submit("visuals", visual_stage, ctx, src, settings, model="faces")
-        transcript_h = be.submit(
-            "transcribe", transcribe_stage, ctx, src, wav, settings, model="asr"
-        )
-        speech_h = be.submit("speech", speech_stage, ctx, src, wav, settings)
-        use_text = bool(settings.curate.prompt)
-        curate_args = (ctx, src, transcript_h, speech_h, visual_h, settings)
-        selected_h = (
-            be.submit("curate", curate_stage, *curate_args, model="text")
-            if use_text
-            else be.submit("curate", curate_stage, None, *curate_args)
-        )
-
-        transcript = be.get(transcript_h)
-        progress("transcribe", 1.0)
-        visual = be.get(visual_h)
-        progress("visuals", 1.0)
-        selected = be.get(selected_h)
-        progress("curate", 1.0)
-
+        wav = be.submit(AUDIO, job)
+        visual_h = be.submit(VISUALS, job)
+        transcript_h = be.submit(TRANSCRIBE, job, wav)
+        speech_h = be.submit(SPEECH, job, wav)
+        words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
+        selected_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
+        transcript, visual, selected = _await(be, progress, words_h, visual_h, selected_h)
         write_transcript(transcript, out_dir / "transcript.json", "json")
-        plans = [plan_clip(src, chosen, transcript, visual, settings) for chosen in selected]
-        renders = [
-            be.submit(
-                "render",
-                render_stage,
-                ctx,
-                src,
-                i,
-                plan,
-                encoder,
-                settings,
-                resources={"nvenc": 1.0} if encoder.hardware else None,
-            )
-            for i, plan in enumerate(plans, start=1)
-        ]
-        entries = []
-        for done, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
-            rendered = be.get(handle)
-            files = publish_clip(out_dir, rendered)
-            entries.append(clip_entry(rendered, files, plan, chosen))
-            progress("render", (done + 1) / len(plans))
 
-        flush_metrics(ctx.run_dir)
-        rows = read_rows(ctx.run_dir).filter(video_id=video_id, run_id=ctx.run_id)
-        stage_wall = _stage_wall(rows)
-        stage_wall["total"] = time.time() - started
+        plans = [
+            plan_clip(job.src.path, job.src.info, c, transcript, visual, settings) for c in selected
+        ]
+        renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
+        clips = []
+        for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
+            clips.append(publish_clip(out_dir, index + 1, be.get(handle), plan, chosen))
+            progress(RENDER.name, (index + 1) / len(plans))
+
+        summary = stage_summary(ctx, started)
+        text_model = settings.curate.text_model if CURATE.wants_model(settings) else None
         manifest = build_manifest(
-            src,
-            settings,
-            transcript,
-            visual.faces.detector,
-            settings.curate.text_model if use_text else None,
-            encoder,
-            entries,
-            stage_wall,
-        )
-        manifest_path = write_manifest(out_dir, manifest)
-        hits = int(rows["cache_hit"].sum()) if len(rows) else 0
+            job.src, settings, transcript, visual.faces.detector, text_model, encoder, clips,
+            summary.wall_s,
+        )  # fmt: skip
         return ClipJobResult(
             video_id=video_id,
             out_dir=out_dir,
-            manifest=manifest_path,
-            clips=tuple(
-                ClipSummary(
-                    index=e["index"],
-                    file=out_dir / e["file"],
-                    start_s=e["start_s"],
-                    end_s=e["end_s"],
-                    score=e["score"],
-                    text=e["text"],
-                )
-                for e in entries
-            ),
-            stage_wall_s=stage_wall,
-            cache_hits=hits,
-            cache_misses=len(rows) - hits,
+            manifest_path=write_manifest(out_dir, manifest),
+            manifest=manifest,
+            cache_hits=summary.cache_hits,
+            cache_misses=summary.cache_misses,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if own_backend:
+        if backend is None:
             be.close()
 
 
-def _stage_wall(rows: pl.DataFrame) -> dict[str, float]:
-    """Wall seconds per stage summed over this job's metrics rows."""
-    if rows.is_empty():
-        return {}
-    per_stage = rows.group_by("stage").agg((pl.col("end") - pl.col("start")).sum().alias("wall"))
-    return {str(r["stage"]): float(r["wall"]) for r in per_stage.iter_rows(named=True)}
+def _await(
+    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, selected_h: Any
+) -> tuple[Transcript, VisualAnalysis, list[ScoredCandidate]]:
+    """Wait for the analysis and the selection, reporting each as it completes."""
+    transcript: Transcript = be.get(transcript_h)
+    progress(TRANSCRIBE.name, 1.0)
+    visual: VisualAnalysis = be.get(visual_h)
+    progress(VISUALS.name, 1.0)
+    selected: list[ScoredCandidate] = be.get(selected_h)
+    progress(CURATE.name, 1.0)
+    return transcript, visual, selected

@@ -2,96 +2,50 @@
 
     script | topic -> LLM -> scenes -> TTS per scene (one voice, in order) -> word timings
                            -> visuals per scene (explicit file, library match, or title card)
-    -> timeline (frame-aligned scene spans) -> scene renders in parallel -> concat (video
-    copied) + narration/music mix -> short.mp4, short.srt, short.vtt, manifest.json
+    -> timeline (frame-aligned scene spans) -> scene renders side by side on the backend
+    -> concat (video copied) + narration/music mix -> short.mp4, short.srt, short.vtt, manifest
 
-Every stage is a plain function over typed values (``narrate_scene``, ``time_narration``,
-``choose_visuals``, ``render_scene``, ``finish_short``), so the Ray layer can run the same
-functions as tasks and the TTS as one named actor. Inputs are all checked before anything is
-written; work happens in a hidden folder inside ``out_dir`` that is removed at the end, and
-the outputs are moved into place only when complete, so a failed job leaves nothing behind.
+The same story runs in-process (LocalBackend: scene renders on threads) or on Ray
+(RayBackend: scene renders as Ray tasks, the voice in the cluster's one TTS actor). Inputs
+are all checked before anything is written; work happens in a hidden folder inside
+``out_dir`` that is removed at the end, and the outputs are moved into place only when
+complete, so a failed job leaves nothing behind. The steps live in generate_steps.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from ai_video.analyze.embed import TextEmbedder
-from ai_video.analyze.transcribe import Transcriber
 from ai_video.config import Settings
-from ai_video.errors import InputError
 from ai_video.generate import assemble
 from ai_video.generate.align import WordAlignment, time_track
-from ai_video.generate.llm import LlmReport, write_script
-from ai_video.generate.manifest import build_manifest
-from ai_video.generate.script import Script, read_script
-from ai_video.generate.tts import SceneNarration, Synthesizer, narrate_scene
-from ai_video.generate.visual_provider import HttpVisualProvider, fetch_visuals
-from ai_video.generate.visuals import (
-    TextLabelScorer,
-    VisualChoice,
-    VisualItem,
-    VisualScorer,
-    choose_visuals,
-    explicit_visual,
-    scan_visuals,
-    scene_query,
-)
-from ai_video.media.audio import write_wav
+from ai_video.generate.script import Script
+from ai_video.generate.short_manifest import build_short_manifest
+from ai_video.generate.tts import SceneNarration, narrate_scene
 from ai_video.media.encoders import detect_encoder
-from ai_video.media.ffmpeg import write_atomically
-from ai_video.media.probe import probe, require_audio
-from ai_video.pipeline.requests import ProgressFn, no_progress
-from ai_video.render.concat import FinalMix, finish_short
-from ai_video.render.export import write_caption_files
-from ai_video.render.scene import render_scene
-from ai_video.types import (
-    CaptionTrack,
-    EncoderProfile,
-    OutputPreset,
-    RenderResult,
-    ScenePlan,
-    TimeSpan,
+from ai_video.pipeline.backend import Backend, LocalBackend
+from ai_video.pipeline.generate_steps import (
+    OUTPUT_NAMES,
+    GenerateModels,
+    GenerateOptions,
+    apply_options,
+    check_inputs,
+    choose_scene_visuals,
+    load_models,
+    load_script,
+    mix_short,
+    output_preset,
+    publish,
+    render_scenes,
+    scene_caption_tracks,
+    timed,
+    voice_entry,
+    workspace,
 )
-
-
-@dataclass(frozen=True)
-class GenerateOptions:
-    """What one ``ai-video generate`` call asks for beyond the script and the settings."""
-
-    platform: str | None = None
-    voice: str | None = None
-    music: Path | None = None
-    visuals_dir: Path | None = None
-    topic: str | None = None
-    llm_url: str | None = None
-    llm_model: str | None = None
-
-
-SceneRenderer = Callable[[Sequence[ScenePlan], EncoderProfile, Settings, Path], list[RenderResult]]
-"""Renders every scene plan, results in scene order (threads here; Ray tasks on Ray)."""
-
-
-@dataclass
-class GenerateModels:
-    """The loaded models a job borrows (load once, reuse across jobs)."""
-
-    synthesizer: Synthesizer
-    transcriber: Transcriber | None
-    embedder: TextEmbedder | None
-    clip: VisualScorer | None = None
-    """An image-text ranker (generate.clip_rank.ClipScorer) when CLIP weights are configured."""
+from ai_video.pipeline.requests import ProgressFn, no_progress
+from ai_video.render.export import write_caption_files
+from ai_video.types import TimeSpan
 
 
 @dataclass(frozen=True)
@@ -109,37 +63,6 @@ class GenerateResult:
     stage_wall_s: dict[str, float] = field(default_factory=dict)
 
 
-def apply_options(settings: Settings, options: GenerateOptions) -> Settings:
-    """Settings with the command-line choices (platform, voice, LLM endpoint) applied."""
-    return settings.with_overrides(
-        {
-            "platform": options.platform,
-            "generate.voice": options.voice,
-            "generate.llm.url": options.llm_url,
-            "generate.llm.model": options.llm_model,
-        }
-    )
-
-
-def load_models(
-    settings: Settings, with_visual_ranking: bool, synthesizer: Synthesizer | None = None
-) -> GenerateModels:
-    """Load the TTS voice (unless one is given, e.g. the Ray TTS actor), ASR and ranking."""
-    gen = settings.generate
-    clip = None
-    if with_visual_ranking and gen.clip_model and gen.clip_weights:
-        from ai_video.generate.clip_rank import ClipScorer
-
-        clip = ClipScorer(gen.clip_model, gen.clip_weights, gen.clip_min_score)
-    text_ranking = with_visual_ranking and clip is None
-    return GenerateModels(
-        synthesizer=synthesizer if synthesizer is not None else Synthesizer(gen),
-        transcriber=Transcriber(settings.asr) if gen.align_words else None,
-        embedder=TextEmbedder(settings.curate.text_model) if text_ranking else None,
-        clip=clip,
-    )
-
-
 def run_generate_job(
     script_path: Path | None,
     out_dir: Path,
@@ -147,46 +70,46 @@ def run_generate_job(
     options: GenerateOptions,
     progress: ProgressFn = no_progress,
     models: GenerateModels | None = None,
-    scene_renderer: SceneRenderer | None = None,
+    backend: Backend | None = None,
 ) -> GenerateResult:
     """Turn a script (or ``options.topic``) into ``out_dir/short.mp4`` with captions, manifest."""
     settings = apply_options(settings, options)
     preset = output_preset(settings)
+    be = backend if backend is not None else LocalBackend(settings)
     walls: dict[str, float] = {}
-    with _timed(walls, "script", progress):
-        script, llm = _load_script(script_path, options, settings)
-        library, explicit = _check_inputs(script, script_path, options, settings)
-    with _workspace(out_dir) as work:
-        with _timed(walls, "models", progress):
-            ranks_visuals = bool(library) or settings.generate.provider_url is not None
-            models = models or load_models(settings, with_visual_ranking=ranks_visuals)
-            encoder = detect_encoder(settings.render, settings.media)
-        with _timed(walls, "tts", progress):
-            narrations = [narrate_scene(models.synthesizer, scene) for scene in script.scenes]
-        spans = assemble.lay_out_scenes(narrations, preset.fps, settings.generate.scene_pause_s)
-        with _timed(walls, "align", progress):
-            track, rate = assemble.narration_track(narrations, spans)
-            alignments = time_track(
-                script.scenes, narrations, spans, track, rate, models.transcriber
-            )
-        with _timed(walls, "visuals", progress):
-            choices, provider = _choose(script, library, explicit, models, settings, work)
-        captions = _captions(alignments, spans, settings, preset)
-        plans = assemble.plan_scenes(script.scenes, spans, choices, captions, preset)
-        with _timed(walls, "render", progress):
-            renders = (scene_renderer or render_scenes)(plans, encoder, settings, work)
-        with _timed(walls, "mix", progress):
-            final = mix_short(narrations, spans, renders, options.music, settings, work)
-        with _timed(walls, "outputs", progress):
-            srt, vtt = write_caption_files(assemble.short_captions(captions, spans), work / "short")
-            targets = {name: out_dir / file for name, file in OUTPUT_NAMES.items()}
-            manifest = build_manifest(
-                script, preset, _voice_entry(models), narrations, alignments, spans,
-                choices, renders, final, encoder, targets, walls, llm,
-            )  # fmt: skip
-            manifest["audio"]["music_file"] = str(options.music) if options.music else None
-            manifest["visual_provider"] = provider
-            _publish(work, out_dir, [final.render.path, srt, vtt], manifest)
+    try:
+        with timed(walls, "script", progress):
+            script, llm = load_script(script_path, options, settings)
+            library, explicit = check_inputs(script, script_path, options, settings)
+        with workspace(out_dir) as work:
+            with timed(walls, "models", progress):
+                ranks_visuals = bool(library) or settings.generate.provider_url is not None
+                models = models or load_models(settings, with_visual_ranking=ranks_visuals)
+                encoder = detect_encoder(settings.render, settings.media)
+            narrations, spans, alignments = _narrate(script, models, settings, walls, progress)
+            with timed(walls, "visuals", progress):
+                choices, provider = choose_scene_visuals(
+                    script, library, explicit, models, settings, work
+                )
+            captions = scene_caption_tracks(alignments, spans, settings, preset)
+            plans = assemble.plan_scenes(script.scenes, spans, choices, captions, preset)
+            with timed(walls, "render", progress):
+                renders = render_scenes(plans, encoder, settings, work, be)
+            with timed(walls, "mix", progress):
+                final = mix_short(narrations, spans, renders, options.music, settings, work)
+            with timed(walls, "outputs", progress):
+                short_captions = assemble.short_captions(captions, spans)
+                srt, vtt = write_caption_files(short_captions, work / "short")
+                targets = {name: out_dir / file for name, file in OUTPUT_NAMES.items()}
+                manifest = build_short_manifest(
+                    script, preset, voice_entry(models), narrations, alignments, spans,
+                    choices, renders, final, encoder, targets, walls, llm,
+                    music=options.music, visual_provider=provider,
+                )  # fmt: skip
+                publish(work, out_dir, [final.render.path, srt, vtt], manifest)
+    finally:
+        if backend is None:
+            be.close()
     return GenerateResult(
         out_dir=out_dir,
         video=targets["video"],
@@ -200,183 +123,19 @@ def run_generate_job(
     )
 
 
-OUTPUT_NAMES = {
-    "video": "short.mp4",
-    "srt": "short.srt",
-    "vtt": "short.vtt",
-    "manifest": "manifest.json",
-}
-
-
-def output_preset(settings: Settings) -> OutputPreset:
-    """The output size and rate of the settings' platform."""
-    cfg = settings.preset()
-    return OutputPreset(settings.platform, cfg.width_px, cfg.height_px, cfg.fps)
-
-
-def render_scenes(
-    plans: Sequence[ScenePlan], encoder: EncoderProfile, settings: Settings, work_dir: Path
-) -> list[RenderResult]:
-    """Render every scene, ``generate.scene_workers`` at a time, results in scene order."""
-    workers = max(1, min(settings.generate.scene_workers, len(plans)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scene") as pool:
-        futures = [pool.submit(render_scene, plan, encoder, settings, work_dir) for plan in plans]
-        return [future.result() for future in futures]
-
-
-def mix_short(
-    narrations: Sequence[SceneNarration],
-    spans: Sequence[TimeSpan],
-    renders: Sequence[RenderResult],
-    music: Path | None,
-    settings: Settings,
-    work_dir: Path,
-) -> FinalMix:
-    """Lay the narrations on one track and run the final pass (video copied, audio mixed)."""
-    track, rate = assemble.narration_track(narrations, spans)
-    return finish_short(
-        [r.path for r in renders],
-        write_wav(track, rate, work_dir / "narration.wav"),
-        music,
-        spans[-1].end_s,
-        work_dir / OUTPUT_NAMES["video"],
-        settings,
-        work_dir,
-    )
-
-
-def _load_script(
-    script_path: Path | None, options: GenerateOptions, settings: Settings
-) -> tuple[Script, LlmReport | None]:
-    """The script from its file, or written by the LLM from ``options.topic``."""
-    if options.topic:
-        cache_dir = settings.cache.dir if settings.cache.enabled else None
-        return write_script(options.topic, settings.generate.llm, cache_dir)
-    if script_path is None:
-        raise InputError("give a script file (Markdown or text) or --topic with an LLM endpoint")
-    return read_script(script_path), None
-
-
-def _check_inputs(
-    script: Script, script_path: Path | None, options: GenerateOptions, settings: Settings
-) -> tuple[tuple[VisualItem, ...], dict[int, Path]]:
-    """Validate the visuals library, explicit visual files and music before any work."""
-    library = scan_visuals(options.visuals_dir, settings.media) if options.visuals_dir else ()
-    search_dirs = [
-        d for d in (options.visuals_dir, script_path.parent if script_path else None) if d
-    ]
-    explicit: dict[int, Path] = {}
-    for scene in script.scenes:
-        path = explicit_visual(scene, search_dirs, settings.media)
-        if path is not None:
-            explicit[scene.index] = path
-    if options.music is not None:
-        require_audio(probe(options.music, settings.media))
-    return library, explicit
-
-
-def _choose(
+def _narrate(
     script: Script,
-    library: Sequence[VisualItem],
-    explicit: dict[int, Path],
     models: GenerateModels,
     settings: Settings,
-    work: Path,
-) -> tuple[tuple[VisualChoice, ...], dict[str, Any] | None]:
-    """Visuals per scene from the library and the search API, ranked by CLIP or text labels."""
-    gen = settings.generate
-    items = list(library)
-    provider_report: dict[str, Any] | None = None
-    if gen.provider_url:
-        queries = [scene_query(s) for s in script.scenes if s.index not in explicit]
-        fetched, provider_report = _from_provider(queries, settings, work)
-        items += fetched
-    scorer: VisualScorer | None = None
-    if items and models.clip is not None:
-        scorer = models.clip
-    elif items and models.embedder is not None:
-        scorer = TextLabelScorer(models.embedder, gen.visual_min_score)
-    return choose_visuals(script.scenes, items, scorer, explicit, gen), provider_report
-
-
-def _from_provider(
-    queries: Sequence[str], settings: Settings, work: Path
-) -> tuple[list[VisualItem], dict[str, Any]]:
-    """Search and download one visual per query (cached across runs when the cache is on)."""
-    gen = settings.generate
-    dest = settings.cache.dir / "visuals" if settings.cache.enabled else work / "visuals"
-    provider = HttpVisualProvider(gen)
-    try:
-        results = fetch_visuals(queries, provider, dest, settings.media, gen.provider_concurrency)
-    finally:
-        provider.close()
-    report = {
-        "name": provider.name,
-        "queries": len(results),
-        "found": sum(r.item is not None for r in results),
-        "errors": [r.error for r in results if r.error],
-    }
-    return [r.item for r in results if r.item is not None], report
-
-
-def _captions(
-    alignments: Sequence[WordAlignment],
-    spans: Sequence[TimeSpan],
-    settings: Settings,
-    preset: OutputPreset,
-) -> list[CaptionTrack]:
-    """Each scene's caption lines, in scene time."""
-    style = settings.preset().caption
-    words = assemble.timeline_words(alignments, spans)
-    return [
-        assemble.scene_captions(scene_words, span, style, preset.name)
-        for scene_words, span in zip(words, spans, strict=True)
-    ]
-
-
-def _voice_entry(models: GenerateModels) -> dict[str, str | None]:
-    """Which voice spoke, and why the fallback was used if it was."""
-    synth = models.synthesizer
-    return {
-        "voice": synth.voice_label,
-        "engine": synth.engine,
-        "sha256": synth.model.sha256 if synth.model else None,
-        "fallback_reason": synth.fallback_reason,
-        "word_timing": models.transcriber.model_label if models.transcriber else "length-spread",
-    }
-
-
-@contextmanager
-def _timed(walls: dict[str, float], stage: str, progress: ProgressFn) -> Iterator[None]:
-    """Report a stage's start and end and record its wall time."""
-    progress(stage, 0.0)
-    started = time.perf_counter()
-    yield
-    walls[stage] = time.perf_counter() - started
-    progress(stage, 1.0)
-
-
-@contextmanager
-def _workspace(out_dir: Path) -> Iterator[Path]:
-    """A hidden work folder inside ``out_dir``; on failure nothing the job made is left."""
-    created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".generate-", dir=out_dir))
-    try:
-        yield work
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        if created and not any(out_dir.iterdir()):
-            out_dir.rmdir()
-        raise
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def _publish(work: Path, out_dir: Path, files: Sequence[Path], manifest: dict[str, Any]) -> None:
-    """Move the finished files into ``out_dir``; the manifest goes last (it marks completion)."""
-    manifest_path = work / OUTPUT_NAMES["manifest"]
-    partial = write_atomically(manifest_path)
-    partial.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    os.replace(partial, manifest_path)
-    for path in [*files, manifest_path]:
-        os.replace(path, out_dir / path.name)
+    walls: dict[str, float],
+    progress: ProgressFn,
+) -> tuple[list[SceneNarration], list[TimeSpan], list[WordAlignment]]:
+    """Speak every scene in order, lay the scenes on the frame grid, and time their words."""
+    with timed(walls, "tts", progress):
+        narrations = [narrate_scene(models.synthesizer, s) for s in script.scenes]
+    fps = output_preset(settings).fps
+    spans = assemble.lay_out_scenes(narrations, fps, settings.generate.scene_pause_s)
+    with timed(walls, "align", progress):
+        track, rate = assemble.narration_track(narrations, spans)
+        alignments = time_track(script.scenes, narrations, spans, track, rate, models.transcriber)
+    return narrations, list(spans), list(alignments)

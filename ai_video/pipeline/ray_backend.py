@@ -13,31 +13,27 @@ import itertools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import ray
 
-from ai_video.config import RayConfig, Settings
+from ai_video.config import Settings
+from ai_video.pipeline.backend import JobScope
 from ai_video.pipeline.capabilities import detect_node_resources
-from ai_video.pipeline.local_ray import LOCAL_RAY_ENV, wants_local_ray
-from ai_video.pipeline.models import MODEL_FACTORIES
-from ai_video.types import EncoderProfile, RenderResult, ScenePlan
+from ai_video.pipeline.local_ray import LOCAL_RAY_ENV, prepare_local_ray_env, wants_local_ray
+from ai_video.pipeline.model_kinds import MODEL_KINDS
+from ai_video.pipeline.source import SourceRef
+from ai_video.pipeline.stage import Stage, execute_stage, ray_task_options
+from ai_video.pipeline.stage_metrics import StageContext
 
 log = logging.getLogger(__name__)
 
-ACTOR_CPUS = 0.5
-"""CPUs a model actor reserves: enough to spread actors, never all of a small node."""
-
-ACTOR_MODELS = ("asr", "text")
-"""Models held by actors; other models are cheap enough to build inside the task."""
-
 
 @contextmanager
-def ray_session(cfg: RayConfig) -> Iterator[None]:
-    """Use the connected Ray, connect to ``cfg.address``/RAY_ADDRESS, or start a local one.
+def ray_session(settings: Settings) -> Iterator[None]:
+    """Use the connected Ray, connect to ``ray.address``/RAY_ADDRESS, or start a local one.
 
     A local Ray is bound to loopback and advertises this node's capability resources; it is
     shut down when the block ends. An existing connection is left as it was.
@@ -45,16 +41,17 @@ def ray_session(cfg: RayConfig) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    cfg = settings.ray
     if not wants_local_ray(cfg):
         address = cfg.address or os.environ["RAY_ADDRESS"]
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     else:
-        os.environ.update(LOCAL_RAY_ENV)
+        prepare_local_ray_env(cfg)
         ray.init(
             address="local",
             _node_ip_address="127.0.0.1",
             num_cpus=cfg.num_cpus,
-            resources=detect_node_resources(),
+            resources=detect_node_resources(settings.render, settings.media),
             include_dashboard=cfg.dashboard,
             dashboard_host="127.0.0.1",
             logging_level=logging.WARNING,
@@ -67,20 +64,29 @@ def ray_session(cfg: RayConfig) -> Iterator[None]:
         ray.shutdown()
 
 
-@ray.remote(max_restarts=2, max_task_retries=2)
+@ray.remote
 class ModelActor:
-    """Holds one model for the life of the actor and runs stage functions with it."""
+    """Holds one model for the life of the actor and runs stages with it."""
 
-    def __init__(self, model: str, settings: Settings) -> None:
-        self._model = MODEL_FACTORIES[model](settings)
+    def __init__(self, kind: str, settings: Settings) -> None:
+        self._model = MODEL_KINDS[kind].build(settings)
 
-    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn(model, *args)``."""
-        return fn(self._model, *args)
+    def execute(
+        self, stage: Stage[Any], ctx: StageContext, src: SourceRef, settings: Settings, *inputs: Any
+    ) -> Any:
+        """Run one stage with the held model."""
+        return execute_stage(stage, ctx, src, settings, self._model, *inputs)
 
 
-def _with_built_model(model: str, settings: Settings, fn: Callable[..., Any], *args: Any) -> Any:
-    return fn(MODEL_FACTORIES[model](settings), *args)
+def _execute_with_built_model(
+    kind: str,
+    stage: Stage[Any],
+    ctx: StageContext,
+    src: SourceRef,
+    settings: Settings,
+    *inputs: Any,
+) -> Any:
+    return execute_stage(stage, ctx, src, settings, MODEL_KINDS[kind].build(settings), *inputs)
 
 
 class RayBackend:
@@ -90,45 +96,56 @@ class RayBackend:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._settings_ref = ray.put(settings)
         self._pools: dict[str, list[Any]] = {}
         self._cycles: dict[str, Iterator[Any]] = {}
         self._lock = threading.Lock()
 
-    def _actor(self, model: str) -> Any:
+    def _actor(self, kind: str) -> Any:
         with self._lock:
-            return self._actor_locked(model)
+            if kind not in self._pools:
+                ray_cfg = self._settings.ray
+                options = {
+                    "num_cpus": ray_cfg.actor_cpus,
+                    "max_restarts": ray_cfg.actor_restarts,
+                    "max_task_retries": ray_cfg.actor_task_retries,
+                }
+                self._pools[kind] = [
+                    ModelActor.options(**options).remote(kind, self._settings)  # type: ignore[attr-defined]
+                    for _ in range(MODEL_KINDS[kind].pool_size(self._settings))
+                ]
+                self._cycles[kind] = itertools.cycle(self._pools[kind])
+            return next(self._cycles[kind])
 
-    def _actor_locked(self, model: str) -> Any:
-        if model not in self._pools:
-            size = self._settings.ray.asr_actors if model == "asr" else 1
-            self._pools[model] = [
-                ModelActor.options(num_cpus=ACTOR_CPUS).remote(model, self._settings)  # type: ignore[attr-defined]
-                for _ in range(size)
-            ]
-            self._cycles[model] = itertools.cycle(self._pools[model])
-        return next(self._cycles[model])
+    def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Any:
+        """Schedule one stage execution on the cluster and return its ObjectRef."""
+        kind = stage.wants_model(job.settings)
+        args = (stage, job.ctx, job.src, job.settings, *inputs)
+        if kind is not None and MODEL_KINDS[kind].actor:
+            return self._actor(kind).execute.remote(*args)
+        options = ray_task_options(stage, job.settings, inputs)
+        if kind is not None:
+            return ray.remote(_execute_with_built_model).options(**options).remote(kind, *args)
+        return (
+            ray.remote(execute_stage)
+            .options(**options)
+            .remote(stage, job.ctx, job.src, job.settings, None, *inputs)
+        )
 
-    def submit(
+    def call(
         self,
-        stage: str,
         fn: Callable[..., Any],
         *args: Any,
-        model: str | None = None,
+        cpus: float = 1.0,
         resources: dict[str, float] | None = None,
     ) -> Any:
-        """Schedule a stage on the cluster and return its ObjectRef."""
-        if model in ACTOR_MODELS:
-            return self._actor(model).call.remote(fn, *args)
-        options: dict[str, Any] = {"name": stage, "max_retries": 3, "retry_exceptions": False}
-        if stage == "render":
-            resources = {**self._settings.ray.render_resources, **(resources or {})}
+        """Run a plain function as a Ray task (retried if its worker dies)."""
+        options: dict[str, Any] = {
+            "name": getattr(fn, "__name__", "call"),
+            "num_cpus": cpus,
+            "max_retries": self._settings.ray.task_retries,
+        }
         if resources:
             options["resources"] = resources
-        options["num_cpus"] = 1
-        if model is not None:
-            task = ray.remote(_with_built_model).options(**options)
-            return task.remote(model, self._settings_ref, fn, *args)
         return ray.remote(fn).options(**options).remote(*args)
 
     def get(self, handle: Any) -> Any:
@@ -148,18 +165,3 @@ class RayBackend:
                 ray.kill(actor)
         self._pools.clear()
         self._cycles.clear()
-
-
-def render_scenes_on_ray(
-    plans: Sequence[ScenePlan], encoder: EncoderProfile, settings: Settings, work_dir: Path
-) -> list[RenderResult]:
-    """Render generate's scenes as parallel Ray tasks (same encode parameters for each)."""
-    from ai_video.render.scene import render_scene
-
-    resources = dict(settings.ray.render_resources)
-    if encoder.hardware:
-        resources["nvenc"] = 1.0
-    task = ray.remote(render_scene).options(
-        name="scene_render", num_cpus=1, max_retries=3, resources=resources or None
-    )
-    return list(ray.get([task.remote(plan, encoder, settings, work_dir) for plan in plans]))

@@ -1,13 +1,12 @@
 """Where a run's time went: per-stage latency percentiles, throughput, and a worker timeline PNG.
 
-Reads the metrics rows a run wrote (:func:`ai_video.pipeline.metrics.read_rows`) and, when
+Reads the metrics rows a run wrote (:func:`ai_video.pipeline.stage_metrics.read_rows`) and, when
 present, the batch's ``results.parquet`` (one row per video with ``status`` and ``duration_s``).
 Nothing here prints; ``ai-video report`` prints :func:`format_report` and the PNG path.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +16,8 @@ import polars as pl
 from rich.table import Table
 
 from ai_video.errors import InputError
-from ai_video.media.ffmpeg import write_atomically
-from ai_video.pipeline.metrics import ROWS_DIR, TABLE, read_rows
+from ai_video.media.files import replace_atomic
+from ai_video.pipeline.stage_metrics import ROWS_DIR, TABLE, read_rows
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -252,10 +251,8 @@ def render_timeline_png(run_dir: Path, out_png: Path) -> Path:
     handles = [Patch(facecolor=c, label=s) for s, c in timeline.stage_colors.items()]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//", label="failed"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = write_atomically(out_png)
-    fig.savefig(tmp, format="png", dpi=_DPI)
-    os.replace(tmp, out_png)
+    with replace_atomic(out_png) as partial:
+        fig.savefig(partial, format="png", dpi=_DPI)
     return out_png
 
 

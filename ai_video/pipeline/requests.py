@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from ai_video.config import Settings
+from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord
 
 ProgressFn = Callable[[str, float], None]
 """Called with (stage name, fraction of that stage done in 0..1)."""
@@ -28,25 +31,26 @@ class ClipRequest:
 
 
 @dataclass(frozen=True)
-class ClipSummary:
-    """One produced clip, as a caller needs it (the manifest has everything)."""
-
-    index: int
-    file: Path
-    start_s: float
-    end_s: float
-    score: float
-    text: str
-
-
-@dataclass(frozen=True)
 class ClipJobResult:
-    """The outcome of one clip job."""
+    """The outcome of one clip job: the manifest (in memory) and where it was written."""
 
     video_id: str
     out_dir: Path
-    manifest: Path
-    clips: tuple[ClipSummary, ...]
-    stage_wall_s: dict[str, float] = field(default_factory=dict)
+    manifest_path: Path
+    manifest: ClipManifest
     cache_hits: int = 0
     cache_misses: int = 0
+
+    @property
+    def clips(self) -> list[ClipRecord]:
+        """The produced clips, best first."""
+        return self.manifest.clips
+
+    @property
+    def stage_wall_s(self) -> dict[str, float]:
+        """Wall seconds per stage, and 'total'."""
+        return self.manifest.stage_wall_s
+
+
+ClipJobFn = Callable[[ClipRequest, Settings, ProgressFn], ClipJobResult]
+"""A clip pipeline entry point (``pipeline.runtime.run_clip_request``)."""

@@ -13,10 +13,11 @@ from ai_video.pipeline.local_ray import prepare_local_ray_env
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 
 if TYPE_CHECKING:
-    from ai_video.pipeline.generate_job import GenerateOptions, GenerateResult
+    from ai_video.pipeline.generate_job import GenerateResult
+    from ai_video.pipeline.generate_steps import GenerateOptions
 
 
-def run_clip(
+def run_clip_request(
     request: ClipRequest, settings: Settings, progress: ProgressFn = no_progress
 ) -> ClipJobResult:
     """Run one clip job on Ray when enabled (starting a loopback-only local Ray), else here."""
@@ -26,7 +27,7 @@ def run_clip(
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
-    with ray_session(settings.ray):
+    with ray_session(settings):
         backend = RayBackend(settings)
         try:
             return run_clip_job(request, settings, progress, backend=backend)
@@ -47,17 +48,17 @@ def validate_local_source(source: str, settings: Settings) -> None:
     require_complete(info, settings.media)
 
 
-def run_batch_manifest(
-    manifest: Path,
+def run_batch_list(
+    sources: Path,
     out_dir: Path,
     settings: Settings,
     on_progress: Callable[[BatchProgress], None] = lambda p: None,
 ) -> Path:
-    """Run a batch manifest on Ray (or in-process, one video at a time, without Ray)."""
+    """Run a batch source list on Ray (or in-process, one video at a time, without Ray)."""
     from ai_video.pipeline.backend import LocalBackend
-    from ai_video.pipeline.batch import read_manifest, run_batch
+    from ai_video.pipeline.batch import read_source_list, run_batch
 
-    items = read_manifest(manifest)
+    items = read_source_list(sources)
     settings.clip_length_range()
     if not settings.ray.enabled:
         backend = LocalBackend(settings)
@@ -69,7 +70,7 @@ def run_batch_manifest(
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
-    with ray_session(settings.ray):
+    with ray_session(settings):
         ray_backend = RayBackend(settings)
         try:
             return run_batch(items, out_dir, settings, ray_backend, on_progress)
@@ -85,17 +86,18 @@ def run_generate(
     progress: ProgressFn = no_progress,
 ) -> GenerateResult:
     """Make a narrated short; on Ray the voice is the cluster's one TTS actor."""
-    from ai_video.pipeline.generate_job import apply_options, load_models, run_generate_job
+    from ai_video.pipeline.generate_job import run_generate_job
+    from ai_video.pipeline.generate_steps import apply_options, load_models
 
     if not settings.ray.enabled:
         return run_generate_job(script, out_dir, settings, options, progress)
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.local_ray import wants_local_ray
-    from ai_video.pipeline.ray_backend import ray_session, render_scenes_on_ray
+    from ai_video.pipeline.ray_backend import RayBackend, ray_session
     from ai_video.pipeline.tts_actor import ActorSynthesizer, tts_actor
 
     job_settings = apply_options(settings, options)
-    with ray_session(settings.ray):
+    with ray_session(settings):
         actor = tts_actor(job_settings.generate, detached=not wants_local_ray(settings.ray))
         models = load_models(
             job_settings,
@@ -103,12 +105,10 @@ def run_generate(
             or job_settings.generate.provider_url is not None,
             synthesizer=ActorSynthesizer(actor),  # type: ignore[arg-type]
         )
-        return run_generate_job(
-            script,
-            out_dir,
-            settings,
-            options,
-            progress,
-            models=models,
-            scene_renderer=render_scenes_on_ray,
-        )
+        backend = RayBackend(settings)
+        try:
+            return run_generate_job(
+                script, out_dir, settings, options, progress, models=models, backend=backend
+            )
+        finally:
+            backend.close()

@@ -7,8 +7,11 @@ that runs the clip pipeline (whose stages are Ray tasks and actors in turn). At 
 ``serve.max_running_jobs`` jobs run at once; the rest wait here in FIFO order and show as
 ``queued``. A replica that starts re-queues every unfinished job (see create_app).
 
-    ai-video serve                 -> serve_forever(settings): local Ray + Serve, blocks
-    serve run cluster/serve-config.yaml -> app(args): the same app on a cluster
+    ai-video serve                 -> serve_forever(settings, parts): local Ray + Serve, blocks
+    serve run cluster/serve-config.yaml -> ai_video.serve.deployment:app(args): on a cluster
+
+The HTTP layer (serve/) passes its parts in (:class:`ServiceParts`), so the arrows point one
+way: serve/ -> pipeline/.
 """
 
 from __future__ import annotations
@@ -17,34 +20,63 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import ray
 from fastapi import FastAPI
 from ray import serve
 from ray.serve.deployment import Application, Deployment
 
-from ai_video.config import Settings, load_settings
+from ai_video.config import ServeConfig, Settings
 from ai_video.pipeline.ray_backend import ray_session
-from ai_video.pipeline.runtime import run_clip
-from ai_video.serve.app import create_app
-from ai_video.serve.execution import execute_job
-from ai_video.serve.jobs import JobRecord, JobWithdrawn
-from ai_video.serve.sql_store import open_store
+from ai_video.pipeline.requests import ClipJobFn
+from ai_video.pipeline.runtime import run_clip_request
 
 log = logging.getLogger(__name__)
+
+ServeApplication = Application
+"""A built (not yet running) Serve application."""
 
 APP_NAME = "ai_video"
 _WAIT_S = 0.25
 
 
+class QueuedJob(Protocol):
+    """What the runner needs of a stored job: its id and attempt number."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def attempt(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    """What the HTTP layer (serve/) hands the Ray deployment; pipeline/ never imports serve/.
+
+    Each part is a module-level function, so Ray ships it to workers by reference.
+    """
+
+    build_app: Callable[[Settings, Any, Any], FastAPI]
+    """``build_app(settings, store, runner)``: the FastAPI app of one replica."""
+    open_store: Callable[[ServeConfig], Any]
+    """Opens the job store (closed with ``.close()``)."""
+    execute: Callable[[Any, Settings, Any, ClipJobFn], str]
+    """``execute(job, settings, store, run_clip_request)``: one attempt; returns how it ended."""
+    record_crash: Callable[[Any, Any, str], None]
+    """``record_crash(store, job, reason)``: a task died before recording its outcome."""
+
+
 @ray.remote(max_retries=0)
-def run_job_task(job: JobRecord, settings: Settings) -> str:
+def run_job_task(parts: ServiceParts, job: QueuedJob, settings: Settings) -> str:
     """One attempt of one job, inside a Ray worker: the pipeline plus store bookkeeping."""
-    store = open_store(settings.serve)
+    store = parts.open_store(settings.serve)
     try:
-        return execute_job(job, settings, store, run_clip).value
+        return parts.execute(job, settings, store, run_clip_request)
     finally:
         store.close()
 
@@ -52,16 +84,17 @@ def run_job_task(job: JobRecord, settings: Settings) -> str:
 class RayJobRunner:
     """Starts jobs as Ray tasks, at most ``serve.max_running_jobs`` at a time."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, parts: ServiceParts) -> None:
         self._settings = settings
-        self._waiting: deque[JobRecord] = deque()
-        self._running: dict[str, tuple[JobRecord, Any]] = {}
+        self._parts = parts
+        self._waiting: deque[QueuedJob] = deque()
+        self._running: dict[str, tuple[QueuedJob, Any]] = {}
         self._wake = threading.Condition()
         self._stopped = False
         self._thread = threading.Thread(target=self._dispatch, name="job-dispatch", daemon=True)
         self._thread.start()
 
-    def submit(self, job: JobRecord) -> None:
+    def submit(self, job: QueuedJob) -> None:
         """Queue a recorded job; it starts when a running slot is free."""
         with self._wake:
             self._waiting.append(job)
@@ -105,7 +138,7 @@ class RayJobRunner:
         while self._waiting and len(self._running) < limit:
             job = self._waiting.popleft()
             task = run_job_task.options(name=f"job-{job.id[:8]}", num_cpus=cpus)
-            ref = task.remote(job, self._settings)
+            ref = task.remote(self._parts, job, self._settings)
             self._running[job.id] = (job, ref)
 
     def _finished(self, ref: Any) -> None:
@@ -123,14 +156,12 @@ class RayJobRunner:
         except ray.exceptions.RayError as exc:
             self._record_crash(job, exc)
 
-    def _record_crash(self, job: JobRecord, exc: BaseException) -> None:
+    def _record_crash(self, job: QueuedJob, exc: BaseException) -> None:
         """A task that died without recording an outcome (worker killed, OOM) fails its job."""
         log.warning("job %s attempt %d: task died: %s", job.id, job.attempt, exc)
-        store = open_store(self._settings.serve)
+        store = self._parts.open_store(self._settings.serve)
         try:
-            store.fail(job.id, job.attempt, f"worker died: {type(exc).__name__}")
-        except JobWithdrawn:
-            pass  # deleted or re-queued meanwhile: nothing to record
+            self._parts.record_crash(store, job, f"worker died: {type(exc).__name__}")
         finally:
             store.close()
 
@@ -140,10 +171,10 @@ class RayJobRunner:
 class ClipService:
     """Serve ingress: the FastAPI app of serve/app.py with a job store and a Ray runner."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._store = open_store(settings.serve)
-        self._runner = RayJobRunner(settings)
-        self._app = create_app(settings, self._store, self._runner)
+    def __init__(self, settings: Settings, parts: ServiceParts) -> None:
+        self._store = parts.open_store(settings.serve)
+        self._runner = RayJobRunner(settings, parts)
+        self._app = parts.build_app(settings, self._store, self._runner)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """The ASGI app this replica serves."""
@@ -165,36 +196,26 @@ def resolved_settings(settings: Settings) -> Settings:
     )
 
 
-def clip_service(settings: Settings) -> Application:
+def clip_service(settings: Settings, parts: ServiceParts) -> Application:
     """The Serve application for ``settings`` (not yet running)."""
     settings = resolved_settings(settings)
-    open_store(settings.serve).close()  # fail here, not in the replica, on a bad store URL
+    parts.open_store(settings.serve).close()  # fail here, not in the replica, on a bad URL
     service = cast(Deployment, ClipService)
     deployment = service.options(max_ongoing_requests=settings.serve.max_ongoing_requests)
-    return deployment.bind(settings)
+    return deployment.bind(settings, parts)
 
 
-def app(args: dict[str, Any] | None = None) -> Application:
-    """Application builder for ``serve run``/RayService (``ai_video.pipeline.serving:app``).
-
-    ``args.config_file`` names an optional YAML settings file; ``AI_VIDEO_*`` variables in
-    the application's runtime_env apply as everywhere else.
-    """
-    config_file = (args or {}).get("config_file")
-    return clip_service(load_settings(Path(config_file) if config_file else None))
-
-
-def start_service(settings: Settings) -> str:
+def start_service(settings: Settings, parts: ServiceParts) -> str:
     """Start Serve's HTTP proxy and the app on the connected Ray; returns the base URL."""
     serve.start(http_options={"host": settings.serve.host, "port": settings.serve.port})
-    serve.run(clip_service(settings), name=APP_NAME, route_prefix="/")
+    serve.run(clip_service(settings, parts), name=APP_NAME, route_prefix="/")
     return f"http://{settings.serve.host}:{settings.serve.port}"
 
 
-def serve_forever(settings: Settings) -> None:
+def serve_forever(settings: Settings, parts: ServiceParts) -> None:
     """Run the API on a local (loopback) or configured Ray until interrupted."""
-    with ray_session(settings.ray):
-        url = start_service(settings)
+    with ray_session(settings):
+        url = start_service(settings, parts)
         log.warning("ai_video API and web page at %s/ (Ctrl-C stops)", url)
         try:
             while True:  # short sleeps: Ctrl-C may land on one of Ray's threads, not ours

@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ai_video.config import Settings
-from ai_video.pipeline.cache import source_fingerprint
-from ai_video.pipeline.metrics import new_stage_context
-from ai_video.pipeline.models import MODEL_FACTORIES
-from ai_video.pipeline.stages import SourceRef, audio_stage, transcribe_stage
+from ai_video.media.files import write_atomic
+from ai_video.pipeline.backend import JobScope, LocalBackend
+from ai_video.pipeline.source import open_source
+from ai_video.pipeline.stage_metrics import new_stage_context
+from ai_video.pipeline.stages import AUDIO, SPEECH, TRANSCRIBE, WORD_TIMING
 from ai_video.types import Transcript
 
 
 def run_transcribe_job(source: str, settings: Settings) -> Transcript:
     """Transcribe an audio or video source with word timings (cached like the clip job)."""
-    from ai_video.media.fetch import resolve_source
-    from ai_video.media.probe import probe, require_audio
-
     work = Path(tempfile.mkdtemp(prefix="ai-video-transcribe-"))
+    backend = LocalBackend(settings)
     try:
-        path = resolve_source(source, work, settings.media)
-        info = probe(path, settings.media)
-        require_audio(info)
-        src = SourceRef(path=path, fingerprint=source_fingerprint(path), info=info)
-        ctx = new_stage_context(settings.cache, path.stem, work, work)
-        wav = audio_stage(ctx, src, settings)
-        transcriber = MODEL_FACTORIES["asr"](settings)
-        return transcribe_stage(transcriber, ctx, src, wav, settings)
+        src = open_source(source, work, settings, needs_video=False)
+        job = JobScope(new_stage_context(settings.cache, src.path.stem, work, work), src, settings)
+        wav = backend.submit(AUDIO, job)
+        speech = backend.submit(SPEECH, job, wav)
+        words = backend.submit(WORD_TIMING, job, backend.submit(TRANSCRIBE, job, wav), speech, wav)
+        transcript: Transcript = backend.get(words)
+        return transcript
     finally:
+        backend.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -48,8 +46,5 @@ def write_transcript(transcript: Transcript, out: Path, fmt: str) -> Path:
         data = transcript_to_srt(transcript).encode("utf-8")
     else:
         data = transcript_to_vtt(transcript).encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_atomic(out, data)
     return out

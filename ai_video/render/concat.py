@@ -9,7 +9,6 @@ only the audio (AAC). The result is written to a temporary sibling and moved int
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from pathlib import Path
 
 from ai_video.config import Settings
 from ai_video.errors import MediaError
-from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg, write_atomically
+from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg
+from ai_video.media.files import replace_atomic
 from ai_video.media.mix import (
     MIX_SAMPLE_RATE_HZ,
     Loudness,
@@ -89,14 +89,10 @@ def finish_short(
     args += ["-filter_complex", graph, "-map", "0:v:0", "-map", "[aout]", "-c:v", "copy"]
     args += ["-c:a", "aac", "-b:a", f"{render.audio_bitrate_kbps}k", "-ar", str(MIX_SAMPLE_RATE_HZ)]
     args += ["-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4"]
-    partial = write_atomically(out_path)
-    try:
+    with replace_atomic(out_path) as partial:
         run_ffmpeg(media.ffmpeg_bin, [*args, file_url(partial)], media.ffmpeg_timeout_s)
         if not partial.is_file() or partial.stat().st_size == 0:
             raise MediaError(f"{out_path}: the final pass wrote nothing")
-        os.replace(partial, out_path)
-    finally:
-        partial.unlink(missing_ok=True)
     result = RenderResult(
         path=out_path,
         wall_s=time.perf_counter() - started,

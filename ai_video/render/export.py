@@ -1,12 +1,12 @@
-"""Caption side files (SubRip and WebVTT) next to a rendered clip, written atomically."""
+"""Caption files next to a render: the burned-in ASS, and the SubRip and WebVTT side files."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from ai_video.edit.captions import track_to_srt, track_to_vtt
-from ai_video.media.ffmpeg import write_atomically
+from ai_video.config import CaptionStyle
+from ai_video.media.files import write_atomic
+from ai_video.render.subtitles import track_to_ass, track_to_srt, track_to_vtt
 from ai_video.types import CaptionTrack
 
 
@@ -18,14 +18,12 @@ def write_caption_files(track: CaptionTrack, base_path: Path) -> tuple[Path, Pat
     return srt, vtt
 
 
+def write_ass(track: CaptionTrack, style: CaptionStyle, size: tuple[int, int], path: Path) -> Path:
+    """Write ``track`` as an ASS file for a ``size`` frame with the spoken word highlighted."""
+    return _write_text(Path(path), track_to_ass(track, style, size))
+
+
 def _write_text(path: Path, text: str) -> Path:
-    """Write UTF-8 text to a temporary sibling, then move it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = write_atomically(path)
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    """Write UTF-8 text to ``path`` atomically; returns ``path``."""
+    write_atomic(path, text.encode("utf-8"))
     return path

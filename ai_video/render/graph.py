@@ -8,7 +8,6 @@ flat sum of ``gte(t, T)`` terms, so a path of hundreds of keyframes is still one
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from ai_video.config import RenderConfig
 from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
-from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay
+from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay, s_to_frame_ceil
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 GRAPH_SPECIAL = "\\'[],;"
@@ -90,7 +89,7 @@ def crop_filter(crop: CropPath, fps: float) -> str:
     width, height = sizes.pop()
     by_frame: dict[int, tuple[int, int]] = {}
     for kf in crop.keyframes:
-        by_frame[max(0, math.ceil(kf.t_s * fps - 1e-6))] = (kf.x, kf.y)
+        by_frame[max(0, s_to_frame_ceil(kf.t_s, fps))] = (kf.x, kf.y)
     frames = sorted(by_frame)
     xs = _step_expression(frames, [by_frame[f][0] for f in frames], fps)
     ys = _step_expression(frames, [by_frame[f][1] for f in frames], fps)

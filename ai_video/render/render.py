@@ -7,15 +7,14 @@ file at the final path is always complete; on failure the partial file is remove
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from ai_video.config import MediaConfig, RenderConfig
 from ai_video.errors import MediaError
-from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg, write_atomically
+from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg
+from ai_video.media.files import replace_atomic
 from ai_video.render.graph import build_render_args
 from ai_video.types import EditPlan, EncoderProfile, RenderResult
 
@@ -31,7 +30,7 @@ def render_clip(
     """Run the one ffmpeg process that makes ``out_path`` from the plan's original source."""
     out_path = Path(out_path)
     started = time.perf_counter()
-    with _atomic_output(out_path) as partial:
+    with replace_atomic(out_path) as partial:
         args = build_render_args(plan, encoder, ass_path, partial, render, render.fonts_dir)
         run_ffmpeg(media.ffmpeg_bin, args, timeout_s=media.ffmpeg_timeout_s)
         _require_output(partial, args)
@@ -48,7 +47,7 @@ def make_thumbnail(
 ) -> Path:
     """Write one JPEG frame of ``video`` at ``at_s`` seconds, ``width_px`` wide."""
     out_jpg = Path(out_jpg)
-    with _atomic_output(out_jpg) as partial:
+    with replace_atomic(out_jpg) as partial:
         args = [
             "-y", "-v", "error", "-ss", f"{max(at_s, 0.0):.3f}", *local_input(video),
             "-frames:v", "1", "-vf", f"scale={width_px}:-2", "-q:v", "3",
@@ -57,19 +56,6 @@ def make_thumbnail(
         run_ffmpeg(media.ffmpeg_bin, args, timeout_s=media.probe_timeout_s)
         _require_output(partial, args)
     return out_jpg
-
-
-@contextmanager
-def _atomic_output(final_path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling path; move it onto ``final_path`` on success, delete on failure."""
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = write_atomically(final_path)
-    try:
-        yield partial
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, final_path)
 
 
 def _require_output(path: Path, args: Sequence[str]) -> None:

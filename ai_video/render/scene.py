@@ -16,15 +16,15 @@ short fall exactly on narration boundaries.
 
 from __future__ import annotations
 
-import os
 import textwrap
 import time
 from pathlib import Path
 
 from ai_video.config import GenerateConfig, Settings
-from ai_video.edit.captions import write_ass
 from ai_video.errors import InputError, MediaError
-from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg, write_atomically
+from ai_video.media.ffmpeg import file_url, local_input, run_ffmpeg
+from ai_video.media.files import replace_atomic
+from ai_video.render.export import write_ass
 from ai_video.render.graph import (
     GRAPH_SPECIAL,
     OPTION_SPECIAL,
@@ -60,15 +60,11 @@ def render_scene(
     args = scene_render_args(
         plan, encoder, ass_path, out_path, settings.generate, settings.render.fonts_dir, title_file
     )
-    partial = write_atomically(out_path)
-    args[-1] = file_url(partial)
-    try:
+    with replace_atomic(out_path) as partial:
+        args[-1] = file_url(partial)
         run_ffmpeg(settings.media.ffmpeg_bin, args, timeout_s=settings.media.ffmpeg_timeout_s)
         if not partial.is_file() or partial.stat().st_size == 0:
             raise MediaError(f"scene {plan.index + 1}: ffmpeg wrote no video")
-        os.replace(partial, out_path)
-    finally:
-        partial.unlink(missing_ok=True)
     return RenderResult(
         path=out_path,
         wall_s=time.perf_counter() - started,

@@ -1,8 +1,8 @@
 """The HTTP API and web page: a plain FastAPI app, built around a job store and a runner.
 
 ``create_app`` knows nothing of Ray: it records jobs in a :class:`JobStore` and hands them
-to a :class:`JobRunner`. pipeline/serving.py wraps the same app in Ray Serve with a Ray
-runner; ``ThreadJobRunner`` serves it without Ray. Routes:
+to a :class:`JobRunner`. serve/deployment.py has pipeline/serving.py wrap the same app in
+Ray Serve with a Ray runner; ``ThreadJobRunner`` serves it without Ray. Routes:
 
     GET  /                      web page            GET  /healthz, /metrics
     POST /v1/jobs               submit (upload or URL) -> 202
@@ -31,18 +31,18 @@ from pydantic import ValidationError
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, ConfigError, InputError
+from ai_video.pipeline.clip_manifest import ClipRecord
 from ai_video.serve.auth import NotAuthenticated, RateLimited, SubmissionRateLimit, authenticate
 from ai_video.serve.execution import JobPaths, JobRunner
 from ai_video.serve.jobs import ApiKey, JobNotFound, JobOptions, JobRecord, JobState, JobStore
 from ai_video.serve.jobs import new_id as new_job_id
-from ai_video.serve.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from ai_video.serve.metrics import metrics_text
+from ai_video.serve.prometheus import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ai_video.serve.prometheus import metrics_text
 from ai_video.serve.schemas import (
     API_PREFIX,
     ClipListView,
     JobPageView,
     JobView,
-    ManifestClip,
     UrlJobRequest,
     clip_view,
     job_view,
@@ -196,7 +196,7 @@ def _job_routes(ctx: ServiceContext) -> APIRouter:
 def _clip_routes(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["clips"])
 
-    def finished_clips(job_id: str, key: ApiKey) -> list[ManifestClip]:
+    def finished_clips(job_id: str, key: ApiKey) -> list[ClipRecord]:
         job = ctx.store.job(job_id, key.id)
         if job.state is not JobState.SUCCEEDED:
             raise JobNotFinished(f"job {job_id} is {job.state.value}; it has no clips")
@@ -205,7 +205,7 @@ def _clip_routes(ctx: ServiceContext) -> APIRouter:
     def clip_file(job_id: str, n: int, key: ApiKey, kind: str) -> Path:
         for clip in finished_clips(job_id, key):
             if clip.index == n:
-                names = {"video": clip.file, "thumbnail": clip.thumbnail, **clip.captions}
+                names = {"video": clip.file, "thumbnail": clip.thumbnail, **dict(clip.captions)}
                 return ctx.paths.out_dir(job_id) / Path(names[kind]).name
         raise JobNotFound(f"job {job_id} has no clip {n}")
 

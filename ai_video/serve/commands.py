@@ -16,7 +16,7 @@ def serve_main(host: str | None, port: int | None, config_file: Path | None) -> 
     """Serve the API and web page until interrupted (on Ray Serve, or in-process without Ray)."""
     settings = load_settings(config_file).with_overrides({"serve.host": host, "serve.port": port})
     if settings.ray.enabled:
-        from ai_video.pipeline.serving import serve_forever
+        from ai_video.serve.deployment import serve_forever
 
         serve_forever(settings)
         return
@@ -37,12 +37,12 @@ def _serve_without_ray(settings: Settings) -> None:
     """The same app on uvicorn with jobs on local threads (``ray.enabled: false``)."""
     import uvicorn
 
-    from ai_video.pipeline.runtime import run_clip
+    from ai_video.pipeline.runtime import run_clip_request
     from ai_video.serve.app import create_app
     from ai_video.serve.execution import ThreadJobRunner
 
     store = open_store(settings.serve)
-    runner = ThreadJobRunner(settings, store, run_clip)
+    runner = ThreadJobRunner(settings, store, run_clip_request)
     try:
         app = create_app(settings, store, runner)
         log.warning(

@@ -1,8 +1,8 @@
 """Running one accepted job: claim it, run the clip pipeline, record the outcome.
 
 This is the part of job execution that does not care where it runs: the Ray runner
-(pipeline/serving.py) calls :func:`execute_job` inside a Ray task, and
-:class:`ThreadJobRunner` calls it on a thread when Ray is off. Progress reports become
+(pipeline/serving.py, given serve/deployment.py's parts) calls :func:`execute_job` inside a
+Ray task, and :class:`ThreadJobRunner` calls it on a thread when Ray is off. Progress reports become
 throttled store writes; a write that finds the job deleted or re-queued stops the run.
 """
 
@@ -12,7 +12,6 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -21,7 +20,7 @@ from typing import Protocol
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError
-from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn
+from ai_video.pipeline.requests import ClipJobFn, ClipJobResult, ClipRequest
 from ai_video.serve.jobs import (
     Clock,
     JobNotFound,
@@ -36,9 +35,6 @@ log = logging.getLogger(__name__)
 
 TOTAL_STAGE = "total"
 """The pipeline's whole-job entry in ``stage_wall_s``; not a stage of its own."""
-
-ClipJobFn = Callable[[ClipRequest, Settings, ProgressFn], ClipJobResult]
-"""The clip pipeline entry point (``pipeline.runtime.run_clip``)."""
 
 
 class JobRunner(Protocol):
@@ -148,10 +144,10 @@ def execute_job(
     job: JobRecord,
     settings: Settings,
     store: JobStore,
-    run_clip: ClipJobFn,
+    run_clip_request: ClipJobFn,
     clock: Clock = time.time,
 ) -> ExecutionResult:
-    """Run one attempt of ``job`` with ``run_clip`` and record how it ended in ``store``."""
+    """Run one attempt of ``job`` with ``run_clip_request`` and record how it ended in ``store``."""
     paths = JobPaths(settings.serve.data_dir)
     try:
         store.claim(job.id, job.attempt)
@@ -159,7 +155,7 @@ def execute_job(
         progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
         request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
         try:
-            result = run_clip(request, job_settings, progress)
+            result = run_clip_request(request, job_settings, progress)
         except AiVideoError as exc:
             store.fail(job.id, job.attempt, str(exc))
             return ExecutionResult.FAILED
@@ -201,10 +197,10 @@ def _remove_if_deleted(store: JobStore, paths: JobPaths, job_id: str) -> None:
 class ThreadJobRunner:
     """Runs jobs on a small thread pool in this process (serving without Ray)."""
 
-    def __init__(self, settings: Settings, store: JobStore, run_clip: ClipJobFn) -> None:
+    def __init__(self, settings: Settings, store: JobStore, run_clip_request: ClipJobFn) -> None:
         self._settings = settings
         self._store = store
-        self._run_clip = run_clip
+        self._run_clip = run_clip_request
         self._pool = ThreadPoolExecutor(
             max_workers=settings.serve.max_running_jobs, thread_name_prefix="job"
         )

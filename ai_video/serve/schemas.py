@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
 
 from ai_video.errors import AiVideoError
+from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord
 from ai_video.serve.jobs import JobOptions, JobRecord, JobState
 
 API_PREFIX = "/v1"
@@ -93,24 +93,6 @@ class ClipListView(BaseModel):
     clips: list[ClipView]
 
 
-class ManifestClip(BaseModel):
-    """The part of a manifest.json clip record the API uses."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    index: int
-    file: str
-    start_s: float
-    end_s: float
-    duration_s: float
-    score: float
-    features: dict[str, float]
-    contributions: dict[str, float]
-    text: str
-    captions: dict[str, str]
-    thumbnail: str
-
-
 def job_view(job: JobRecord) -> JobView:
     """The API view of a stored job."""
     started, finished = job.started_at, job.finished_at
@@ -136,17 +118,16 @@ def job_view(job: JobRecord) -> JobView:
     )
 
 
-def read_manifest_clips(manifest_path: Path) -> list[ManifestClip]:
-    """The clip records of a manifest.json, best first; raises ManifestUnreadable."""
+def read_manifest_clips(manifest_path: Path) -> list[ClipRecord]:
+    """The clip records of a manifest.json (the pipeline's own model), best first."""
     try:
-        data: Any = orjson.loads(manifest_path.read_bytes())
-        clips = [ManifestClip.model_validate(c) for c in data["clips"]]
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
+        manifest = ClipManifest.model_validate_json(manifest_path.read_bytes())
+    except (OSError, ValidationError) as exc:
         raise ManifestUnreadable(f"cannot read {manifest_path.name}: {exc}") from None
-    return sorted(clips, key=lambda c: c.index)
+    return sorted(manifest.clips, key=lambda c: c.index)
 
 
-def clip_view(job_id: str, clip: ManifestClip) -> ClipView:
+def clip_view(job_id: str, clip: ClipRecord) -> ClipView:
     """The API view of one manifest clip, with the URLs of its files."""
     base = f"{API_PREFIX}/jobs/{job_id}/clips/{clip.index}"
     return ClipView(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ai_video.analyze import models
-from ai_video.analyze.models import SPLIT_MODELS, resolve_asr_model, resolve_split, split_model
+from ai_video.analyze.models import resolve_asr_model
+from ai_video.analyze.split_models import SPLIT_MODELS, ModelPart, resolve_split, split_model
 from ai_video.errors import ModelUnavailable
 
 BASE = SPLIT_MODELS[0]
@@ -77,7 +77,7 @@ def test_missing_part_package_names_the_install_command(tmp_path: Path) -> None:
         BASE,
         parts=(
             BASE.parts[0],
-            models.ModelPart("ai-video-no-such-part", "ai_video_no_such_part", ("x",)),
+            ModelPart("ai-video-no-such-part", "ai_video_no_such_part", ("x",)),
         ),
     )
     with pytest.raises(ModelUnavailable, match=r"ai-video-no-such-part==1\.0\.0"):

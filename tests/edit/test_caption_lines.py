@@ -10,7 +10,7 @@ from ai_video.edit.caption_lines import (
     style_for_track,
     uses_spaces,
 )
-from ai_video.edit.captions import track_to_srt
+from ai_video.render.subtitles import track_to_srt
 from ai_video.types import TimeSpan, Word
 
 STYLE = CaptionStyle()

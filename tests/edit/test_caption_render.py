@@ -23,7 +23,7 @@ from PIL import Image
 from ai_video.analyze.transcribe import Transcriber
 from ai_video.config import AsrConfig, CaptionStyle, LanguageConfig
 from ai_video.edit.caption_lines import language_caption_track, style_for_track
-from ai_video.edit.captions import write_ass
+from ai_video.render.export import write_ass
 from ai_video.types import CaptionLine, CaptionTrack, CaptionWord, TimeSpan, Transcript
 from tests.language_speech import speech
 

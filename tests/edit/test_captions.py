@@ -1,80 +1,53 @@
-"""Caption lines, word-highlight ASS events, and SRT/VTT text."""
+"""Caption lines: words per line, line breaks at pauses, clip time."""
 
 from __future__ import annotations
 
-import re
-from itertools import pairwise
 from pathlib import Path
 
-import pysubs2
 import pytest
 
-from ai_video.config import CaptionStyle
-from ai_video.edit.captions import (
-    build_caption_track,
-    highlight_events,
-    track_to_srt,
-    track_to_vtt,
-    write_ass,
-)
+from ai_video.edit.captions import build_caption_track
 from ai_video.errors import ConfigError
-from ai_video.types import CaptionTrack, TimeSpan, Word
-
-HIGHLIGHT_TAG = re.compile(r"\{\\1c&H[0-9A-F]{6}&\}([^{]*)\{\\r\}")
-
-
-def _words(
-    text: str, start_s: float = 0.0, step_s: float = 0.3, pauses: dict[int, float] | None = None
-) -> list[Word]:
-    """Words 0.25 s long every ``step_s``; ``pauses[i]`` adds silence after word ``i``."""
-    out: list[Word] = []
-    t = start_s
-    for i, token in enumerate(text.split()):
-        out.append(Word(" " + token, t, t + 0.25, 0.9))
-        t += step_s + (pauses or {}).get(i, 0.0)
-    return out
-
-
-def _line_texts(track: CaptionTrack) -> list[str]:
-    return [line.text for line in track.lines]
+from ai_video.types import TimeSpan, Word
+from tests.edit.caption_words import line_texts, spoken_words
 
 
 def test_lines_hold_two_to_four_words_and_keep_every_word() -> None:
     text = "So this is the thing, we went there. And then nothing happened at all for a long time"
-    track = build_caption_track(_words(text), TimeSpan(0.0, 30.0), "tiktok")
+    track = build_caption_track(spoken_words(text), TimeSpan(0.0, 30.0), "tiktok")
     sizes = [len(line.words) for line in track.lines]
     assert all(2 <= n <= 4 for n in sizes), sizes
-    assert " ".join(_line_texts(track)) == text  # punctuation and every word kept
-    assert "we went there." in _line_texts(track)  # the sentence end closes a line
+    assert " ".join(line_texts(track)) == text  # punctuation and every word kept
+    assert "we went there." in line_texts(track)  # the sentence end closes a line
     assert track.style_name == "tiktok"
 
 
 def test_pause_longer_than_threshold_breaks_the_line() -> None:
-    words = _words("one two three four five six", pauses={2: 0.5})
+    words = spoken_words("one two three four five six", pauses={2: 0.5})
     track = build_caption_track(words, TimeSpan(0.0, 10.0), "s")
-    assert _line_texts(track) == ["one two three", "four five six"]
+    assert line_texts(track) == ["one two three", "four five six"]
     short_pause = build_caption_track(
-        _words("one two three four five six", pauses={1: 0.3}), TimeSpan(0.0, 10.0), "s"
+        spoken_words("one two three four five six", pauses={1: 0.3}), TimeSpan(0.0, 10.0), "s"
     )
-    assert _line_texts(short_pause) == ["one two three", "four five six"]  # balanced, no break at 1
+    assert line_texts(short_pause) == ["one two three", "four five six"]  # balanced, no break at 1
 
 
 def test_single_word_line_only_when_unavoidable() -> None:
-    alone = build_caption_track(_words("Hello."), TimeSpan(0.0, 5.0), "s")
-    assert _line_texts(alone) == ["Hello."]
+    alone = build_caption_track(spoken_words("Hello."), TimeSpan(0.0, 5.0), "s")
+    assert line_texts(alone) == ["Hello."]
     # A one-word sentence between pauses still joins a neighbour instead of standing alone.
     track = build_caption_track(
-        _words("Wait. I think we should go now.", pauses={0: 0.6}), TimeSpan(0.0, 10.0), "s"
+        spoken_words("Wait. I think we should go now.", pauses={0: 0.6}), TimeSpan(0.0, 10.0), "s"
     )
     assert min(len(line.words) for line in track.lines) >= 2
-    five = build_caption_track(_words("a b c d e"), TimeSpan(0.0, 10.0), "s")
+    five = build_caption_track(spoken_words("a b c d e"), TimeSpan(0.0, 10.0), "s")
     assert sorted(len(line.words) for line in five.lines) == [2, 3]
 
 
 def test_words_shift_to_clip_time_and_outside_words_are_dropped() -> None:
-    words = _words("before inside words here after", start_s=9.0, step_s=1.0)
+    words = spoken_words("before inside words here after", start_s=9.0, step_s=1.0)
     track = build_caption_track(words, TimeSpan(9.9, 12.9), "s")
-    assert " ".join(_line_texts(track)) == "inside words here"
+    assert " ".join(line_texts(track)) == "inside words here"
     first = track.lines[0].words[0]
     assert first.start_s == pytest.approx(0.1)
     assert first.end_s == pytest.approx(0.35)
@@ -83,73 +56,16 @@ def test_words_shift_to_clip_time_and_outside_words_are_dropped() -> None:
 
 def test_long_words_prefer_shorter_lines() -> None:
     text = "broadcasting journalists negotiated the new law"
-    wide = build_caption_track(_words(text), TimeSpan(0.0, 10.0), "s", max_chars=100)
-    narrow = build_caption_track(_words(text), TimeSpan(0.0, 10.0), "s", max_chars=22)
+    wide = build_caption_track(spoken_words(text), TimeSpan(0.0, 10.0), "s", max_chars=100)
+    narrow = build_caption_track(spoken_words(text), TimeSpan(0.0, 10.0), "s", max_chars=22)
     assert [len(line.words) for line in wide.lines] == [3, 3]
     assert [len(line.words) for line in narrow.lines] == [2, 4]
-    assert _line_texts(narrow) == ["broadcasting journalists", "negotiated the new law"]
+    assert line_texts(narrow) == ["broadcasting journalists", "negotiated the new law"]
 
 
 def test_invalid_word_limits_raise() -> None:
     with pytest.raises(ConfigError):
-        build_caption_track(_words("a b"), TimeSpan(0.0, 2.0), "s", min_words=3, max_words=2)
-
-
-def test_ass_events_never_overlap_and_highlight_one_word_each(tmp_path: Path) -> None:
-    text = "Here is a sentence, with a pause. Then more words follow here quickly now"
-    track = build_caption_track(_words(text, pauses={6: 0.8}), TimeSpan(0.0, 20.0), "tiktok")
-    style = CaptionStyle(highlight_colour="#FFE14D")
-    path = write_ass(track, style, (1080, 1920), tmp_path / "c.ass")
-    subs = pysubs2.load(str(path))
-    assert subs.info["PlayResX"] == "1080" and subs.info["PlayResY"] == "1920"
-    ass_style = subs.styles["tiktok"]
-    assert ass_style.marginv == round(0.30 * 1920) and ass_style.marginl == round(0.08 * 1080)
-    assert ass_style.alignment == pysubs2.Alignment.BOTTOM_CENTER and ass_style.bold
-    events = sorted(subs.events, key=lambda e: e.start)
-    for prev, cur in pairwise(events):
-        assert prev.end <= cur.start
-    assert all(e.end > e.start for e in events)
-    highlighted = []
-    for event in events:
-        tags = HIGHLIGHT_TAG.findall(event.text)
-        assert len(tags) == 1, event.text
-        assert "&H4DE1FF&" in event.text  # #FFE14D as ASS BGR
-        highlighted.append(tags[0])
-        assert event.plaintext in _line_texts(track)
-    assert " ".join(highlighted) == text
-    # The last word of a line is held for style.hold_s (0.3 s) when the next line is later.
-    pause_line = next(i for i, ln in enumerate(track.lines) if ln.text.endswith("pause."))
-    last_event = max(
-        (e for e in events if e.plaintext == track.lines[pause_line].text), key=lambda e: e.end
-    )
-    assert last_event.end == round((track.lines[pause_line].end_s + 0.3) * 100) * 10
-
-
-def test_highlight_events_clip_at_next_line_start() -> None:
-    words = [
-        Word("a", 0.0, 0.3, 1),
-        Word("b", 0.3, 0.9, 1),
-        Word("c.", 0.5, 0.7, 1),
-        Word("d", 0.7, 1.0, 1),
-    ]
-    track = build_caption_track(words, TimeSpan(0.0, 2.0), "s")
-    events = highlight_events(track, hold_s=0.3)
-    spans = [(e.start_ms, e.end_ms) for e in events]
-    assert all(a[1] <= b[0] for a, b in pairwise(spans)), spans
-    assert len(events) == 4
-
-
-def test_srt_and_vtt_read_back_match_the_words() -> None:
-    text = "She had your dark suit in greasy wash water all year."
-    track = build_caption_track(_words(text, start_s=1.0), TimeSpan(1.0, 10.0), "s")
-    srt = pysubs2.SSAFile.from_string(track_to_srt(track))
-    assert [e.plaintext for e in srt.events] == _line_texts(track)
-    assert " ".join(e.plaintext for e in srt.events) == text
-    assert [(e.start, e.end) for e in srt.events][:2] == [(0, 1150), (1200, 2350)]
-    vtt_text = track_to_vtt(track)
-    assert vtt_text.startswith("WEBVTT")
-    vtt = pysubs2.SSAFile.from_string(vtt_text)
-    assert [e.plaintext for e in vtt.events] == _line_texts(track)
+        build_caption_track(spoken_words("a b"), TimeSpan(0.0, 2.0), "s", min_words=3, max_words=2)
 
 
 @pytest.mark.media
@@ -162,7 +78,7 @@ def test_grid_ground_truth_word_timings(media: Path) -> None:
         if token != "sil":
             words.append(Word(token, int(start) / 25000, int(end) / 25000, 1.0))
     track = build_caption_track(words, TimeSpan(0.0, 3.0), "grid")
-    assert _line_texts(track) == ["set white with", "p two soon"]
+    assert line_texts(track) == ["set white with", "p two soon"]
     assert track.lines[0].start_s == pytest.approx(0.49)
     assert track.lines[1].start_s == pytest.approx(1.22)
     assert track.lines[1].end_s == pytest.approx(2.21)

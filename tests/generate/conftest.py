@@ -16,7 +16,7 @@ from ai_video.analyze.embed import TextEmbedder
 from ai_video.analyze.transcribe import Transcriber
 from ai_video.config import Settings
 from ai_video.generate.tts import Synthesizer
-from ai_video.pipeline.generate_job import GenerateModels
+from ai_video.pipeline.generate_steps import GenerateModels
 
 FOUR_SCENES = """# Morning in the city
 

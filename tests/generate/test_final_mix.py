@@ -19,7 +19,7 @@ from ai_video.media.mix import (
     parse_loudnorm_report,
 )
 from ai_video.media.probe import probe
-from ai_video.pipeline.generate_job import render_scenes
+from ai_video.pipeline.generate_steps import render_scenes
 from ai_video.render.concat import finish_short
 from ai_video.types import CaptionTrack, OutputPreset, ScenePlan, TimeSpan
 

@@ -12,7 +12,7 @@ import pytest
 
 from ai_video.config import Settings
 from ai_video.media.encoders import detect_encoder
-from ai_video.pipeline.generate_job import render_scenes
+from ai_video.pipeline.generate_steps import render_scenes
 from ai_video.render.scene import wrap_title
 from ai_video.types import (
     CaptionLine,

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from ai_video.config import LlmConfig
-from ai_video.edit.captions import track_to_srt
 from ai_video.generate.llm import ChatClient, LlmError
 from ai_video.generate.translate import translate_track
+from ai_video.media.http import HttpClient
+from ai_video.render.subtitles import track_to_srt
 from ai_video.types import CaptionLine, CaptionTrack, CaptionWord
 
 DICTIONARY = {"Bonjour à tous.": "Hello everyone.", "On parle de cuisine.": "We talk cooking."}
@@ -34,7 +35,7 @@ def _client(answer: object, seen: list[dict[str, object]]) -> ChatClient:
         return httpx.Response(200, json={"choices": [{"message": {"content": content}}]})
 
     cfg = LlmConfig(url="http://llm.test/v1", model="m", max_attempts=1)
-    return ChatClient(cfg, None, transport=httpx.MockTransport(handle))
+    return ChatClient(cfg, None, http=HttpClient(5.0, transport=httpx.MockTransport(handle)))
 
 
 def test_lines_are_translated_and_keep_their_time() -> None:

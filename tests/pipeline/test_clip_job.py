@@ -43,7 +43,7 @@ def job(media: Path, tmp_path_factory: pytest.TempPathFactory) -> ClipJobResult:
 
 @pytest.fixture(scope="module")
 def manifest(job: ClipJobResult) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(job.manifest.read_text())
+    data: dict[str, Any] = json.loads(job.manifest_path.read_text())
     return data
 
 
@@ -169,3 +169,26 @@ def test_manifest_records_models_and_table(job: ClipJobResult, manifest: dict[st
     assert {"score", "start_s", "end_s", "feature_hook"} <= set(table.columns)
     thumb = cv2.imread(str(job.out_dir / manifest["clips"][0]["thumbnail"]))
     assert thumb is not None and thumb.shape[1] == 540
+
+
+def test_manifest_in_memory_is_the_written_one(
+    job: ClipJobResult, manifest: dict[str, Any]
+) -> None:
+    from ai_video.pipeline.clip_manifest import ClipManifest
+
+    assert ClipManifest.model_validate(manifest) == job.manifest
+    assert [c.file for c in job.clips] == [c["file"] for c in manifest["clips"]]
+
+
+def test_manifest_follows_the_committed_schema(manifest: dict[str, Any]) -> None:
+    import jsonschema
+
+    from ai_video.pipeline.clip_manifest import manifest_json_schema
+
+    root = Path(__file__).resolve().parents[2]
+    committed = json.loads((root / "docs" / "manifest.schema.json").read_text())
+    assert committed == manifest_json_schema(), "regenerate docs/manifest.schema.json"
+    jsonschema.validate(manifest, committed)
+    broken = {**manifest, "clips": [{**manifest["clips"][0], "score": "high"}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, committed)

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from ai_video.config import Settings
-from ai_video.pipeline.metrics import read_rows
-from ai_video.pipeline.runtime import run_batch_manifest
+from ai_video.pipeline.runtime import run_batch_list
+from ai_video.pipeline.stage_metrics import read_rows
 from tests.conftest import RayTestCluster
 
 pytestmark = [pytest.mark.ray, pytest.mark.media, pytest.mark.slow]
@@ -33,7 +33,7 @@ OPTIONS = {"curate": {"max_clips": 1, "min_s": 1.0, "max_s": 6.0}}
 
 def _manifest(tmp: Path, media: Path, extra: list[str] | None = None) -> Path:
     sources = [str(media / v) for v in SHORT_VIDEOS] + (extra or [])
-    path = tmp / "manifest.csv"
+    path = tmp / "videos.csv"
     pl.DataFrame({"source": sources}).write_csv(path)
     return path
 
@@ -59,7 +59,7 @@ def test_two_node_batch_places_renders_and_records_bad_rows(
     manifest = _manifest(tmp_path, media, [str(corrupt)])
     out = tmp_path / "run"
     settings = _settings(tmp_path / "cache", render_resources={"render_node": 1})
-    results = pl.read_parquet(run_batch_manifest(manifest, out, settings))
+    results = pl.read_parquet(run_batch_list(manifest, out, settings))
 
     assert results.height == 5
     failed = results.filter(pl.col("status") == "failed")
@@ -108,7 +108,7 @@ def test_batch_survives_a_killed_worker(
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
-    results = pl.read_parquet(run_batch_manifest(manifest, out, settings))
+    results = pl.read_parquet(run_batch_list(manifest, out, settings))
     thread.join(timeout=5)
     assert killed, "a running stage worker was killed"
     assert results.height == 4

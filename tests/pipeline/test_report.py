@@ -14,7 +14,6 @@ from PIL import Image
 from rich.console import Console
 
 from ai_video.errors import InputError
-from ai_video.pipeline.metrics import StageContext, flush_metrics, read_rows, record_stage
 from ai_video.pipeline.report import (
     build_timeline,
     format_report,
@@ -22,6 +21,7 @@ from ai_video.pipeline.report import (
     summarize_run,
     timeline_size_px,
 )
+from ai_video.pipeline.stage_metrics import StageContext, flush_metrics, read_rows, record_stage
 
 SLEEP_S = {"audio": 0.004, "transcribe": 0.012, "render": 0.02}
 

@@ -12,9 +12,10 @@ import orjson
 import pytest
 
 from ai_video.config import CaptionStyle, Settings
-from ai_video.edit.captions import build_caption_track, write_ass
+from ai_video.edit.captions import build_caption_track
 from ai_video.errors import FFmpegError, MediaError
 from ai_video.media.ffmpeg import local_input, run_ffmpeg
+from ai_video.render.export import write_ass
 from ai_video.render.render import make_thumbnail, render_clip
 from ai_video.types import (
     AudioPlan,

@@ -78,7 +78,7 @@ def service(
     """The Serve app on 127.0.0.1 on the session's one Ray instance (two local raylets)."""
     from ray import serve
 
-    from ai_video.pipeline.serving import start_service
+    from ai_video.serve.deployment import start_service
 
     settings = service_settings(tmp_path_factory.mktemp("serve"))
     try:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ai_video.config import Settings
-from ai_video.pipeline.runtime import run_clip
+from ai_video.pipeline.runtime import run_clip_request
 from ai_video.serve.app import create_app
 from ai_video.serve.auth import create_api_key
 from ai_video.serve.execution import ThreadJobRunner
@@ -25,7 +25,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         {"serve.data_dir": str(tmp_path), "media.allow_urls": False, "ray.enabled": False}
     )
     store = open_store(settings.serve)
-    runner = ThreadJobRunner(settings, store, run_clip)
+    runner = ThreadJobRunner(settings, store, run_clip_request)
     _, key = create_api_key(store, "tester")
     with TestClient(create_app(settings, store, runner)) as client:
         yield client, store, {"Authorization": f"Bearer {key}"}

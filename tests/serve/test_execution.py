@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ai_video.config import ServeConfig, Settings
-from ai_video.pipeline.runtime import run_clip
+from ai_video.pipeline.runtime import run_clip_request
 from ai_video.serve.execution import ExecutionResult, JobPaths, ProgressRecorder, execute_job
 from ai_video.serve.jobs import JobOptions, JobRecord, JobState, JobWithdrawn, new_id
 from ai_video.serve.sql_store import SqlJobStore, open_store
@@ -79,7 +79,7 @@ def test_a_deleted_job_is_not_run_and_its_files_are_removed(
     (paths.out_dir(job.id) / "clip_01.mp4").write_bytes(b"partial")
     store.delete(job.id, job.owner_key_id)
 
-    assert execute_job(job, settings, store, run_clip) is ExecutionResult.WITHDRAWN
+    assert execute_job(job, settings, store, run_clip_request) is ExecutionResult.WITHDRAWN
     assert not paths.job_dir(job.id).exists()
 
 
@@ -87,7 +87,7 @@ def test_a_failing_source_fails_the_job_with_the_reason(store: SqlJobStore, tmp_
     job = add_job(store)
     settings = Settings().with_overrides({"serve.data_dir": str(tmp_path), "ray.enabled": False})
 
-    assert execute_job(job, settings, store, run_clip) is ExecutionResult.FAILED
+    assert execute_job(job, settings, store, run_clip_request) is ExecutionResult.FAILED
     failed = store.job(job.id)
     assert failed.state is JobState.FAILED
     assert failed.error and "nope.mp4" in failed.error

@@ -1,8 +1,9 @@
-"""Rank visuals by their pixels: open_clip image-text similarity, when weights are configured.
+"""Rank visuals by their pixels: image-text similarity with an open_clip (CLIP) model.
 
-The model is built by open_clip's own loader (``create_model_and_transforms``) with
-``pretrained`` set to a local checkpoint file or an open_clip pretrained tag (tags download,
-so offline use needs a file). A still is scored by its picture, a video by its middle frame.
+Used when CLIP weights are configured. The model is built by open_clip's own loader
+(``create_model_and_transforms``) with ``pretrained`` set to a local checkpoint file or an
+open_clip pretrained tag (tags download, so offline use needs a file). A still is scored by
+its picture, a video by its middle frame (decoded by ``media.images``).
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ai_video.errors import InputError, ModelUnavailable
+from ai_video.errors import ModelUnavailable
 from ai_video.generate.visuals import VisualItem
+from ai_video.media.images import RgbImage, picture_rgb
 
 log = logging.getLogger(__name__)
 
 _CHECKPOINT_SUFFIXES = frozenset({".pt", ".pth", ".bin", ".safetensors", ".ckpt"})
 
 
-class ClipScorer:
+class ImageTextScorer:
     """An open_clip model loaded once; scores every (query, visual) pair by cosine similarity."""
 
     def __init__(
@@ -62,36 +63,19 @@ class ClipScorer:
         """Cosine similarity of each query's text to each item's picture."""
         if not queries or not items:
             return np.zeros((len(queries), len(items)), dtype=np.float64)
+        return self.score_pictures(queries, [picture_rgb(item.path, item.kind) for item in items])
+
+    def score_pictures(
+        self, queries: Sequence[str], pictures: Sequence[RgbImage]
+    ) -> npt.NDArray[np.float64]:
+        """Cosine similarity of each query's text to each RGB picture."""
+        from PIL import Image
+
         torch = self._torch
-        pictures = torch.stack([self._preprocess(picture_of(item)) for item in items])
+        batch = torch.stack([self._preprocess(Image.fromarray(p)) for p in pictures])
         with torch.no_grad():
-            image = self._model.encode_image(pictures.to(self._device))
+            image = self._model.encode_image(batch.to(self._device))
             text = self._model.encode_text(self._tokenizer(list(queries)).to(self._device))
         image = image / image.norm(dim=-1, keepdim=True)
         text = text / text.norm(dim=-1, keepdim=True)
         return np.asarray((text @ image.T).cpu().numpy(), dtype=np.float64)
-
-
-def picture_of(item: VisualItem) -> Any:
-    """The item's picture as an RGB PIL image (a video's middle frame)."""
-    from PIL import Image
-
-    if item.kind == "image":
-        try:
-            with Image.open(item.path) as opened:
-                return opened.convert("RGB")
-        except OSError as exc:
-            raise InputError(f"{item.path}: unreadable image ({exc})") from None
-    capture = cv2.VideoCapture(str(item.path))
-    try:
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        capture.set(cv2.CAP_PROP_POS_FRAMES, max(0, count // 2))
-        ok, frame = capture.read()
-        if not ok:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, frame = capture.read()
-    finally:
-        capture.release()
-    if not ok:
-        raise InputError(f"{item.path}: no frame could be decoded")
-    return Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))

@@ -18,7 +18,7 @@ from ai_video.types import EncoderProfile, OutputPreset, RenderResult, TimeSpan
 MANIFEST_VERSION = 1
 
 
-def build_manifest(
+def build_short_manifest(
     script: Script,
     preset: OutputPreset,
     voice: Mapping[str, str | None],
@@ -32,6 +32,8 @@ def build_manifest(
     outputs: Mapping[str, Path],
     stage_wall_s: Mapping[str, float],
     llm: LlmReport | None,
+    music: Path | None = None,
+    visual_provider: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a person (or a rerun) needs to know about one generated short."""
     scenes = [
@@ -54,10 +56,11 @@ def build_manifest(
         },
         "files": {name: path.name for name, path in outputs.items()},
         "voice": dict(voice),
-        "audio": _audio_entry(final),
+        "audio": {**_audio_entry(final), "music_file": str(music) if music else None},
         "scenes": scenes,
         "llm": _llm_entry(llm),
         "stage_wall_s": {k: round(v, 3) for k, v in stage_wall_s.items()},
+        "visual_provider": dict(visual_provider) if visual_provider is not None else None,
     }
 
 

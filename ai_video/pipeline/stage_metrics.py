@@ -1,4 +1,5 @@
-"""Per-stage metrics rows: written by each stage execution, gathered into Parquet per run.
+"""Per-stage metrics: one row per stage execution (gathered into Parquet per run), and the
+same counts exported to Ray's metrics when running inside Ray.
 
 Each execution writes one small JSON row file (atomically) under ``RUN_DIR/metrics/rows``,
 so stages running in any process or on any node of a shared filesystem can record without
@@ -7,6 +8,7 @@ coordination; :func:`flush_metrics` gathers them into ``RUN_DIR/metrics/stages.p
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sys
@@ -17,11 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import polars as pl
 
 from ai_video.config import CacheConfig
+from ai_video.media.files import replace_atomic, write_atomic
 
 ROWS_DIR = Path("metrics") / "rows"
 TABLE = Path("metrics") / "stages.parquet"
@@ -113,9 +117,42 @@ def record_stage(ctx: StageContext, stage: str) -> Iterator[StageRecord]:
         rec.end = time.time()
         write_row(ctx.run_dir, rec)
         if _ray_connected():
-            from ai_video.pipeline.ray_metrics import export_stage
+            _export_to_ray(rec)
 
-            export_stage(stage, rec.end - rec.start, rec.cache_hit, rec.ok, rec.output_bytes)
+
+_BOUNDARIES_S = [0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0]
+
+
+@functools.lru_cache(maxsize=1)
+def _ray_instruments() -> tuple[Any, Any, Any]:
+    """Created once per worker process (Ray metrics must not be redefined)."""
+    from ray.util.metrics import Counter, Histogram
+
+    runs = Counter(
+        "ai_video_stage_runs",
+        description="Stage executions.",
+        tag_keys=("stage", "cache_hit", "ok"),
+    )
+    seconds = Histogram(
+        "ai_video_stage_seconds",
+        description="Stage wall time in seconds.",
+        boundaries=_BOUNDARIES_S,
+        tag_keys=("stage",),
+    )
+    out_bytes = Counter(
+        "ai_video_stage_output_bytes", description="Bytes written by stages.", tag_keys=("stage",)
+    )
+    return runs, seconds, out_bytes
+
+
+def _export_to_ray(rec: StageRecord) -> None:
+    """Count one stage execution in Ray's metrics (dashboard / Prometheus endpoint)."""
+    runs, seconds, out_bytes = _ray_instruments()
+    ok, hit = str(rec.ok).lower(), str(rec.cache_hit).lower()
+    runs.inc(1.0, tags={"stage": rec.stage, "cache_hit": hit, "ok": ok})
+    seconds.observe(rec.end - rec.start, tags={"stage": rec.stage})
+    if rec.output_bytes:
+        out_bytes.inc(float(rec.output_bytes), tags={"stage": rec.stage})
 
 
 def write_row(run_dir: Path, rec: StageRecord) -> None:
@@ -123,9 +160,7 @@ def write_row(run_dir: Path, rec: StageRecord) -> None:
     rows = run_dir / ROWS_DIR
     rows.mkdir(parents=True, exist_ok=True)
     name = f"{rec.start:.6f}-{uuid.uuid4().hex[:8]}.json"
-    tmp = rows / f".{name}.tmp"
-    tmp.write_bytes(orjson.dumps(asdict(rec)))
-    os.replace(tmp, rows / name)
+    write_atomic(rows / name, orjson.dumps(asdict(rec)))
 
 
 def read_rows(run_dir: Path) -> pl.DataFrame:
@@ -138,7 +173,13 @@ def _gather(run_dir: Path) -> tuple[pl.DataFrame, list[Path]]:
     table = run_dir / TABLE
     if table.is_file():
         frames.append(pl.read_parquet(table))
-    files = sorted((run_dir / ROWS_DIR).glob("*.json")) if (run_dir / ROWS_DIR).is_dir() else []
+    rows_dir = run_dir / ROWS_DIR
+    # Hidden names are rows still being written (media.files' temporary siblings).
+    files = (
+        sorted(p for p in rows_dir.glob("*.json") if not p.name.startswith("."))
+        if rows_dir.is_dir()
+        else []
+    )
     rows = [orjson.loads(p.read_bytes()) for p in files]
     if rows:
         frames.append(pl.DataFrame(rows, schema=SCHEMA))
@@ -152,9 +193,30 @@ def flush_metrics(run_dir: Path) -> Path:
     table, files = _gather(run_dir)
     out = run_dir / TABLE
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(".stages.parquet.tmp")
-    table.write_parquet(tmp)
-    os.replace(tmp, out)
+    with replace_atomic(out) as partial:
+        table.write_parquet(partial)
     for p in files:
         p.unlink(missing_ok=True)
     return out
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """One job's stage walls and cache counts, from its metrics rows."""
+
+    wall_s: dict[str, float]
+    cache_hits: int
+    cache_misses: int
+
+
+def stage_summary(ctx: StageContext, started: float) -> StageSummary:
+    """Flush the run's rows and sum this job's wall seconds per stage (plus ``total``)."""
+    flush_metrics(ctx.run_dir)
+    rows = read_rows(ctx.run_dir).filter(video_id=ctx.video_id, run_id=ctx.run_id)
+    wall: dict[str, float] = {}
+    if not rows.is_empty():
+        per_stage = rows.group_by("stage").agg((pl.col("end") - pl.col("start")).sum().alias("w"))
+        wall = {str(r["stage"]): float(r["w"]) for r in per_stage.iter_rows(named=True)}
+    wall["total"] = time.time() - started
+    hits = int(rows["cache_hit"].sum()) if len(rows) else 0
+    return StageSummary(wall_s=wall, cache_hits=hits, cache_misses=len(rows) - hits)

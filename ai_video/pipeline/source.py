@@ -1,0 +1,34 @@
+"""A job's source: fetched (URLs), probed, checked, fingerprinted — once per job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ai_video.config import Settings
+from ai_video.pipeline.cache import source_fingerprint
+from ai_video.types import MediaInfo
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A probed local source with its content fingerprint."""
+
+    path: Path
+    fingerprint: str
+    info: MediaInfo
+
+
+def open_source(
+    source: str, work_dir: Path, settings: Settings, needs_video: bool = True
+) -> SourceRef:
+    """Fetch (URLs) and probe a source; reject input the job cannot use."""
+    from ai_video.media.fetch import resolve_source
+    from ai_video.media.probe import probe, require_audio, require_video
+
+    path = resolve_source(source, work_dir, settings.media)
+    info = probe(path, settings.media)
+    if needs_video:
+        require_video(info)
+    require_audio(info)
+    return SourceRef(path=path, fingerprint=source_fingerprint(path), info=info)
