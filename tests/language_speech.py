@@ -74,6 +74,17 @@ def wer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, tokens(hypothesis)) / len(ref)
 
 
+def hiragana(text: str) -> str:
+    """Japanese text read out in hiragana (kanji by their dictionary reading, via pykakasi).
+
+    espeak-ng's Japanese voice reads kana only, while whisper writes kanji: comparing
+    readings measures what was heard, not the writing system chosen.
+    """
+    import pykakasi
+
+    return "".join(part["hira"] for part in pykakasi.kakasi().convert(text))
+
+
 def cer(reference: str, hypothesis: str) -> float:
     """Character error rate, spaces and punctuation ignored."""
     ref = "".join(tokens(reference))
