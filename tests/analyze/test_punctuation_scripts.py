@@ -85,3 +85,33 @@ def test_scripts_and_direction() -> None:
         assert is_right_to_left(text) is rtl, text
         assert written_without_spaces(text) is unspaced, text
     assert dominant_script("123 !?") is None
+
+
+def test_language_id_json_round_trip() -> None:
+    from ai_video.analyze.language_format import (
+        given_language,
+        language_id_from_json,
+        language_id_to_dict,
+        language_id_to_json,
+    )
+    from ai_video.errors import InputError
+    from ai_video.types import LanguageId, TimeSpan, WindowLanguage
+
+    result = LanguageId(
+        "de",
+        0.8,
+        (
+            WindowLanguage(TimeSpan(1.0, 9.5), 8.0, "de", 0.97),
+            WindowLanguage(TimeSpan(20.0, 28.0), 7.5, "es", 0.71),
+        ),
+        ("es",),
+        "faster-whisper:base@1.0.0",
+        0.42,
+    )
+    assert language_id_from_json(language_id_to_json(result)) == result
+    assert language_id_to_dict(result)["windows"][1] == {
+        "start": 20.0, "end": 28.0, "speech_s": 7.5, "language": "es", "probability": 0.71
+    }  # fmt: skip
+    assert language_id_from_json(language_id_to_json(given_language("fr"))).language == "fr"
+    with pytest.raises(InputError, match="missing or malformed"):
+        language_id_from_json(b'{"language": "fr"}')
