@@ -8,7 +8,7 @@ scores, metrics) are Arrow/Polars frames; these records are the small values aro
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
