@@ -270,11 +270,6 @@ class CurateConfig(Section):
     min_s: float | None = Field(None, description="Override the platform's shortest clip length.")
     max_s: float | None = Field(None, description="Override the platform's longest clip length.")
     prompt: str | None = Field(None, description="What the user wants clips about (optional).")
-    min_score: float = Field(
-        0.0,
-        description="Clips scoring below this (0..1) are dropped. The brief's engagement "
-        "threshold is 0.8; by default every non-overlapping candidate may be used.",
-    )
     min_gap_s: float = Field(
         0.05, description="A cut needs at least this much silence between words to be placed in."
     )
@@ -321,18 +316,6 @@ class CurateConfig(Section):
         },
         description="Weight of each opening-sentence signal in the hook feature (sum clipped "
         "to 0..1); 'filler' (um, uh, so, well...) is a penalty.",
-    )
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "hook": 0.25,
-            "completeness": 0.15,
-            "speech_density": 0.10,
-            "energy_dynamics": 0.10,
-            "face_presence": 0.10,
-            "duration_fit": 0.10,
-            "prompt_similarity": 0.20,
-        },
-        description="Weight of each feature; renormalised over the features available.",
     )
     text_model: str = Field(
         "bundled:all-MiniLM-L6-v2",

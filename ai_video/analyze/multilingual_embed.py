@@ -73,6 +73,15 @@ class E5TextEmbedder:
         vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
         return np.atleast_2d(np.asarray(vectors, dtype=np.float32))
 
+    def embed_query(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embeddings of prompts (e5's ``query:`` side)."""
+        return self.embed(texts, query=True)
+
+    def calibrated(self, cosine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Cosine stretched from the unrelated..related band to 0..1 (clipped)."""
+        stretched = (cosine - self._low) / (self._high - self._low)
+        return np.asarray(np.clip(stretched, 0.0, 1.0), dtype=np.float64)
+
     def cosine(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Raw cosine of each passage to the query."""
         if not texts:
@@ -83,5 +92,4 @@ class E5TextEmbedder:
 
     def similarity(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Cosine stretched from the unrelated..related band to 0..1 (clipped)."""
-        stretched = (self.cosine(query, texts) - self._low) / (self._high - self._low)
-        return np.asarray(np.clip(stretched, 0.0, 1.0), dtype=np.float64)
+        return self.calibrated(self.cosine(query, texts))

@@ -1,10 +1,10 @@
 """The right moments: trusted sentences -> topics -> candidates inside topics -> quality and
 prompt relevance -> distinct clips with a readable score and social copy.
 
-:func:`find_moments` is the entry point. It keeps :func:`ai_video.curate.curate` untouched
-for the current pipeline and adds what the clip job can pass in: voice-turn change times
-(diarization), shot cuts, the visual analysis (for videos without speech), and several
-prompts. Without speech it hands over to :mod:`ai_video.curate.visual_moments`.
+:func:`find_moments` is the entry point (the clip job's curate stage). It takes what the
+clip job passes in: voice-turn change times (diarization), shot cuts, the visual analysis
+(for videos without speech), and several prompts. Without speech it hands over to
+:mod:`ai_video.curate.visual_moments`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ai_video.types import (
 )
 
 if TYPE_CHECKING:
-    from ai_video.analyze.embed import TextEmbedder
+    from ai_video.analyze.embed import SentenceEmbedder
 
 __all__ = ["find_moments"]
 
@@ -82,7 +82,7 @@ def _candidate_pool(
     media_duration_s: float,
     limits: tuple[float, float, float],
     cfgs: tuple[CurateConfig, MomentsConfig],
-    embedder: TextEmbedder | None,
+    embedder: SentenceEmbedder | None,
     evidence: tuple[Sequence[float], Sequence[float]],
 ) -> _Pool | None:
     curate_cfg, cfg = cfgs
@@ -193,7 +193,7 @@ def _prompt_moments(
     max_clips: int,
     cfg: MomentsConfig,
     language: str,
-    embedder: TextEmbedder | None,
+    embedder: SentenceEmbedder | None,
 ) -> tuple[list[Moment], str | None]:
     """The clips for one prompt, or none and the reason."""
     texts = [s.text for s in pool.units.sentences]
@@ -244,7 +244,7 @@ def find_moments(
     preset: PlatformPreset,
     limits_s: tuple[float, float],
     cfgs: tuple[CurateConfig, MomentsConfig],
-    embedder: TextEmbedder | None,
+    embedder: SentenceEmbedder | None,
     *,
     speaker_changes_s: Sequence[float] = (),
     prompts: str | Sequence[str] | None = None,
@@ -302,7 +302,7 @@ def _moments_for_prompts(
     max_clips: int,
     cfg: MomentsConfig,
     language: str,
-    embedder: TextEmbedder | None,
+    embedder: SentenceEmbedder | None,
 ) -> MomentsResult:
     """Up to ``max_clips`` clips per prompt, and why a prompt got none."""
     found: list[Moment] = []

@@ -28,7 +28,7 @@ from ai_video.curate.text_vectors import unit_rows
 from ai_video.types import FloatArray
 
 if TYPE_CHECKING:
-    from ai_video.analyze.embed import TextEmbedder
+    from ai_video.analyze.embed import SentenceEmbedder
 
 _PROMPT_SEPARATOR = re.compile(r"\s*;\s*")
 
@@ -77,7 +77,7 @@ def sentence_relevance(
     prompt: str,
     texts: Sequence[str],
     vectors: FloatArray | None,
-    embedder: TextEmbedder | None,
+    embedder: SentenceEmbedder | None,
     cfg: MomentsConfig,
     segment_of: Sequence[int] | None = None,
 ) -> FloatArray:
@@ -91,10 +91,10 @@ def sentence_relevance(
     lexical = bm25 / (bm25 + cfg.bm25_half_score)
     if embedder is None or vectors is None:
         return np.clip(lexical, 0.0, 1.0)
-    query = np.asarray(embedder.embed([prompt]), dtype=np.float64)[0]
+    query = np.asarray(embedder.embed_query([prompt]), dtype=np.float64)[0]
     own = vectors @ query
     around = context_vectors(vectors, segment_of) @ query
-    cosine = np.clip(np.maximum(own, around), 0.0, 1.0)
+    cosine = np.clip(embedder.calibrated(np.maximum(own, around)), 0.0, 1.0)
     hybrid = cosine + cfg.lexical_weight * lexical * (1.0 - cosine)
     result: FloatArray = np.clip(hybrid, 0.0, 1.0)
     return result

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ai_video.types import FloatArray
 
 if TYPE_CHECKING:
-    from ai_video.analyze.embed import TextEmbedder
+    from ai_video.analyze.embed import SentenceEmbedder
 
 
 def tfidf_vectors(texts: Sequence[str]) -> FloatArray:
@@ -31,7 +31,7 @@ def tfidf_vectors(texts: Sequence[str]) -> FloatArray:
     return np.asarray(matrix.toarray(), dtype=np.float64)
 
 
-def text_vectors(texts: Sequence[str], embedder: TextEmbedder | None) -> FloatArray:
+def text_vectors(texts: Sequence[str], embedder: SentenceEmbedder | None) -> FloatArray:
     """One unit-length row per text: embeddings when ``embedder`` is given, else TF-IDF."""
     if embedder is None:
         return tfidf_vectors(texts)
