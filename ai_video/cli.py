@@ -40,6 +40,14 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (see docs/usage.md).")
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="Spoken language: 'auto' (default: identified on speech windows) or a code "
+        "such as en, fr, de, ja.",
+    ),
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -121,6 +129,7 @@ def clip(
         ),
     ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
     config: ConfigOpt = None,
@@ -142,6 +151,7 @@ def clip(
                 "curate.max_s": max_s,
                 "curate.prompt": "; ".join(prompt) if prompt else None,
                 "asr.model": asr_model,
+                "language.language": language,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
             },
@@ -176,6 +186,7 @@ def transcribe(
     out: Annotated[Path, typer.Option("--out", "-o", help="Transcript file to write.")],
     fmt: Annotated[str, typer.Option("--format", help="json | srt | vtt")] = "json",
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -188,10 +199,10 @@ def transcribe(
 
         if fmt not in ("json", "srt", "vtt"):
             raise InputError(f"--format must be json, srt or vtt (got {fmt!r})")
-        settings = _settings(config, {"asr.model": asr_model})
+        settings = _settings(config, {"asr.model": asr_model, "language.language": language})
         transcript = run_transcribe_job(source, settings)
         write_transcript(transcript, out, fmt)
-        out_console.print(f"{len(transcript.words)} words -> {out}")
+        out_console.print(f"{len(transcript.words)} words ({transcript.language}) -> {out}")
 
     guarded(body)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from ai_video.config import PlatformPreset, RenderConfig, Settings
-from ai_video.edit.captions import build_caption_track
+from ai_video.config import LanguageConfig, PlatformPreset, RenderConfig, Settings
+from ai_video.edit.caption_lines import language_caption_track
 from ai_video.edit.reframe import plan_crop
 from ai_video.errors import PlanError
 from ai_video.types import (
@@ -49,7 +49,7 @@ def plan_clip(
         crop,
         preset,
         settings.platform,
-        settings.render,
+        (settings.render, settings.language),
         has_audio=info.audio is not None,
     )
 
@@ -61,7 +61,7 @@ def build_edit_plan(
     crop: CropPath,
     preset: PlatformPreset,
     preset_name: str,
-    render: RenderConfig,
+    configs: tuple[RenderConfig, LanguageConfig],
     has_audio: bool,
 ) -> EditPlan:
     """Combine a chosen span, its crop path and its captions into one renderable plan."""
@@ -69,15 +69,9 @@ def build_edit_plan(
     if span.duration_s <= 0:
         raise PlanError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
     _check_crop(crop, span.duration_s)
-    style = preset.caption
-    captions = build_caption_track(
-        transcript.words_in(span),
-        span,
-        style_name=preset_name,
-        min_words=style.min_words_per_line,
-        max_words=style.max_words_per_line,
-        break_pause_s=style.line_break_pause_s,
-        max_chars=style.max_chars_per_line,
+    render, language = configs
+    captions = language_caption_track(
+        transcript.words_in(span), span, preset_name, preset.caption, transcript.language, language
     )
     return EditPlan(
         source=Path(source),

@@ -1,8 +1,9 @@
 """One video in, ranked captioned clips out: the clip job, stage by stage.
 
-    source -> probe -> AUDIO (once) -> TRANSCRIBE (ASR) -> WORD_TIMING -> CURATE -> plan -> RENDER
-                    -> SPEECH (loudness, voicing) ---/          /      (one ffmpeg per clip)
-                    -> VISUALS (one decode: shots, faces, motion)
+    source -> probe -> AUDIO (once) -> SPEECH (voicing) -> LANGUAGE (id on speech windows)
+                    -> TRANSCRIBE (English or multilingual ASR) -> WORD_TIMING -> CURATE
+                    -> VISUALS (one decode: shots, faces, motion) ------------/      |
+                    plan (EditPlan per clip) -> RENDER (one ffmpeg process per clip)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
 schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
@@ -21,6 +22,7 @@ from typing import Any
 from ai_video.config import Settings
 from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
+from ai_video.pipeline.clip_manifest import ClipRecord
 from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manifest
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
@@ -28,6 +30,7 @@ from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
 from ai_video.pipeline.stages import (
     AUDIO,
     CURATE,
+    LANGUAGE,
     RENDER,
     SPEECH,
     TRANSCRIBE,
@@ -35,7 +38,7 @@ from ai_video.pipeline.stages import (
     WORD_TIMING,
 )
 from ai_video.pipeline.transcribe_job import write_transcript
-from ai_video.types import MomentsResult, Transcript, VisualAnalysis
+from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript, VisualAnalysis
 
 
 def run_clip_job(
@@ -62,8 +65,9 @@ def run_clip_job(
         progress("probe", 1.0)
         wav = be.submit(AUDIO, job)
         visual_h = be.submit(VISUALS, job)
-        transcript_h = be.submit(TRANSCRIBE, job, wav)
         speech_h = be.submit(SPEECH, job, wav)
+        language_h = be.submit(LANGUAGE, job, wav, speech_h)
+        transcript_h = be.submit(TRANSCRIBE, job, wav, language_h)
         words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
         moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
         transcript, visual, moments = _await(be, progress, words_h, visual_h, moments_h)
@@ -73,18 +77,12 @@ def run_clip_job(
             plan_clip(job.src.path, job.src.info, m.clip, transcript, visual, settings)
             for m in moments.moments
         ]
-        renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
-        clips = []
-        for i, (handle, plan, moment) in enumerate(
-            zip(renders, plans, moments.moments, strict=True)
-        ):
-            clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment))
-            progress(RENDER.name, (i + 1) / len(plans))
+        clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
 
         summary = stage_summary(ctx, started)
         manifest = build_manifest(
-            job.src, settings, transcript, visual.faces.detector, encoder, moments, clips,
-            summary.wall_s,
+            job.src, settings, be.get(language_h), transcript, visual.faces.detector, encoder,
+            moments, clips, summary.wall_s,
         )  # fmt: skip
         return ClipJobResult(
             video_id=video_id,
@@ -98,6 +96,24 @@ def run_clip_job(
         shutil.rmtree(work, ignore_errors=True)
         if backend is None:
             be.close()
+
+
+def _render_and_publish(
+    be: Backend,
+    job: JobScope,
+    out_dir: Path,
+    plans: list[EditPlan],
+    encoder: EncoderProfile,
+    moments: MomentsResult,
+    progress: ProgressFn,
+) -> list[ClipRecord]:
+    """Render every plan (side by side where there is room); publish clips in rank order."""
+    renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
+    clips = []
+    for i, (handle, plan, moment) in enumerate(zip(renders, plans, moments.moments, strict=True)):
+        clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment))
+        progress(RENDER.name, (i + 1) / len(plans))
+    return clips
 
 
 def _await(

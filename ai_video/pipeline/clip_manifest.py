@@ -183,6 +183,32 @@ class TopicRecord(_Record):
     )
 
 
+class WindowLanguageRecord(_Record):
+    """What one speech window sounded like."""
+
+    start: float
+    end: float
+    speech_s: float
+    language: str
+    probability: float
+
+
+class LanguageRecord(_Record):
+    """The spoken language: identified on speech windows, or given by the user."""
+
+    language: str = Field(description="ISO 639-1 code ('und' when there was no speech).")
+    probability: float = Field(description="Identification probability (1.0 when given).")
+    model: str = Field(description="Model that identified it ('given' when set by the user).")
+    switches: list[str] = Field(description="Other languages some window heard with confidence.")
+    wall_s: float
+    windows: list[WindowLanguageRecord]
+    prompt_similarity: str = Field(
+        description="How prompts were matched for this language: 'english' (MiniLM), "
+        "'multilingual' (multilingual-e5-small), 'english-only-model' (weak) or "
+        "'configured-model'."
+    )
+
+
 class ClipManifest(_Record):
     """manifest.json of one clip job."""
 
@@ -191,6 +217,7 @@ class ClipManifest(_Record):
     platform: PlatformInfo
     options: JobOptionsInfo
     models: ModelsInfo
+    language: LanguageRecord
     transcript_words: int
     stage_wall_s: dict[str, float] = Field(description="Wall seconds per stage, and 'total'.")
     topics: list[TopicRecord] = Field(description="The source's topics, in time order.")

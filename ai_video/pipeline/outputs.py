@@ -23,6 +23,7 @@ from ai_video.pipeline.clip_manifest import (
     ClipTimings,
     EncoderInfo,
     JobOptionsInfo,
+    LanguageRecord,
     ModelsInfo,
     NamedModel,
     PlatformInfo,
@@ -33,7 +34,14 @@ from ai_video.pipeline.clip_manifest import (
     VideoInfo,
 )
 from ai_video.pipeline.source import SourceRef
-from ai_video.types import EditPlan, EncoderProfile, Moment, MomentsResult, Transcript
+from ai_video.types import (
+    EditPlan,
+    EncoderProfile,
+    LanguageId,
+    Moment,
+    MomentsResult,
+    Transcript,
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ def publish_clip(
 def build_manifest(
     src: SourceRef,
     settings: Settings,
+    language: LanguageId,
     transcript: Transcript,
     face_detector: str,
     encoder: EncoderProfile,
@@ -114,10 +123,11 @@ def build_manifest(
     clips: Sequence[ClipRecord],
     stage_wall_s: dict[str, float],
 ) -> ClipManifest:
-    """The whole manifest: source, platform, models, clips, timings."""
-    from ai_video.analyze.models import resolve_asr_model
+    """The whole manifest: source, platform, models, language, topics, clips, timings."""
+    from ai_video.analyze.language import prompt_similarity_scope, prompt_text_model
+    from ai_video.analyze.language_format import language_id_to_dict
 
-    asr = resolve_asr_model(settings.asr.model)
+    text_model = prompt_text_model(settings.curate.text_model, transcript.language)
     preset = settings.preset()
     min_s, max_s = settings.clip_length_range()
     return ClipManifest(
@@ -135,18 +145,10 @@ def build_manifest(
             min_s=min_s,
             max_s=max_s,
         ),
-        models=ModelsInfo(
-            asr=AsrModelInfo(
-                name=asr.name,
-                version=asr.version,
-                sha256=asr.sha256,
-                source=asr.source,
-                label=transcript.model,
-            ),
-            faces=NamedModel(name=face_detector),
-            encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
-            text=NamedModel(name=settings.curate.text_model),
-            word_timing=transcript.timing_method,
+        models=_models_info(settings, language, transcript, face_detector, encoder, text_model),
+        language=LanguageRecord(
+            **language_id_to_dict(language),
+            prompt_similarity=prompt_similarity_scope(text_model, transcript.language),
         ),
         transcript_words=len(transcript.words),
         stage_wall_s={k: round(v, 3) for k, v in stage_wall_s.items()},
@@ -162,6 +164,34 @@ def build_manifest(
         ],
         message=moments.message,
         clips=list(clips),
+    )
+
+
+def _models_info(
+    settings: Settings,
+    language: LanguageId,
+    transcript: Transcript,
+    face_detector: str,
+    encoder: EncoderProfile,
+    text_model: str,
+) -> ModelsInfo:
+    """Every model behind the outputs: the ASR that heard this language, faces, text, encoder."""
+    from ai_video.analyze.language import asr_config_for
+    from ai_video.analyze.models import resolve_asr_model
+
+    asr = resolve_asr_model(asr_config_for(settings.asr, settings.language, language).model)
+    return ModelsInfo(
+        asr=AsrModelInfo(
+            name=asr.name,
+            version=asr.version,
+            sha256=asr.sha256,
+            source=asr.source,
+            label=transcript.model,
+        ),
+        faces=NamedModel(name=face_detector),
+        encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
+        text=NamedModel(name=text_model),
+        word_timing=transcript.timing_method,
     )
 
 

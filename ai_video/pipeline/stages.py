@@ -7,13 +7,15 @@ declarations below are everything else about a stage (key, model, resources, ret
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-from ai_video.config import ASR_SAMPLE_RATE_HZ, Settings
+from ai_video.config import ASR_SAMPLE_RATE_HZ, AsrConfig, Settings
+from ai_video.pipeline.model_kinds import ModelShelf
 from ai_video.pipeline.outputs import RenderedClip
 from ai_video.pipeline.serialize import load_speech, load_visuals, save_speech, save_visuals
 from ai_video.pipeline.source import SourceRef
@@ -21,6 +23,7 @@ from ai_video.pipeline.stage import Stage
 from ai_video.types import (
     EditPlan,
     EncoderProfile,
+    LanguageId,
     MomentsResult,
     SpeechActivity,
     Transcript,
@@ -59,35 +62,6 @@ def _samples(wav: Path) -> np.ndarray:
     return samples
 
 
-# --------------------------------------------------------------------------- transcribe
-
-
-def produce_transcript(
-    out: Path, src: SourceRef, settings: Settings, transcriber: Any, wav: Path
-) -> None:
-    """Transcribe the extracted audio with word timings."""
-    from ai_video.analyze.transcript_format import transcript_to_json
-
-    (out / "transcript.json").write_bytes(transcript_to_json(transcriber(_samples(wav))))
-
-
-def load_transcript(entry: Path) -> Transcript:
-    """The transcript written by :func:`produce_transcript`."""
-    from ai_video.analyze.transcript_format import transcript_from_json
-
-    return transcript_from_json((entry / "transcript.json").read_bytes())
-
-
-TRANSCRIBE = Stage[Transcript](
-    name="transcribe",
-    version=1,
-    produce=produce_transcript,
-    load=load_transcript,
-    reads=("asr",),
-    upstream=(AUDIO,),
-    model="asr",
-)
-
 # --------------------------------------------------------------------------- speech
 
 
@@ -111,6 +85,90 @@ SPEECH = Stage[SpeechActivity](
     load=load_speech_entry,
     reads=("speech",),
     upstream=(AUDIO,),
+)
+
+# --------------------------------------------------------------------------- language (issue 11)
+
+
+def _transcriber(shelf: ModelShelf, cfg: AsrConfig) -> Any:
+    """The shelf's transcriber for ``cfg`` (tiny.en and base can both stay loaded)."""
+    from ai_video.analyze.transcribe import Transcriber
+
+    return shelf.get(cfg.model_dump_json(), lambda: Transcriber(cfg))
+
+
+def produce_language(
+    out: Path, src: SourceRef, settings: Settings, shelf: Any, wav: Path, speech: SpeechActivity
+) -> None:
+    """The spoken language: given by the user, or identified on speech windows (VAD-chosen,
+    spread over the whole source) with the multilingual model."""
+    from ai_video.analyze.language import identify_language, needs_identification
+    from ai_video.analyze.language_format import given_language, language_id_to_json
+
+    cfg = settings.language
+    if not needs_identification(cfg):
+        (out / "language.json").write_bytes(language_id_to_json(given_language(cfg.language)))
+        return
+    multilingual = settings.asr.model_copy(update={"model": cfg.multilingual_model})
+    transcriber = _transcriber(shelf, multilingual)
+    found = identify_language(
+        transcriber.whisper, _samples(wav), speech.speech_spans, cfg, transcriber.model_label
+    )
+    (out / "language.json").write_bytes(language_id_to_json(found))
+
+
+def load_language(entry: Path) -> LanguageId:
+    """The language decision written by :func:`produce_language`."""
+    from ai_video.analyze.language_format import language_id_from_json
+
+    return language_id_from_json((entry / "language.json").read_bytes())
+
+
+LANGUAGE = Stage[LanguageId](
+    name="language",
+    version=1,
+    produce=produce_language,
+    load=load_language,
+    reads=("language",),
+    upstream=(AUDIO, SPEECH),
+    model="asr",
+    model_needed=lambda s: s.language.language == "auto",
+)
+
+
+# --------------------------------------------------------------------------- transcribe
+
+
+def produce_transcript(
+    out: Path, src: SourceRef, settings: Settings, shelf: Any, wav: Path, language: LanguageId
+) -> None:
+    """Transcribe with word timings: English on the fast English model, any other language
+    on the multilingual one with the language fixed."""
+    from ai_video.analyze.language import asr_config_for, needs_identification
+    from ai_video.analyze.transcript_format import transcript_to_json
+
+    cfg = asr_config_for(settings.asr, settings.language, language)
+    transcript = _transcriber(shelf, cfg)(_samples(wav), language=cfg.language)
+    if needs_identification(settings.language):
+        transcript = dataclasses.replace(transcript, language_probability=language.probability)
+    (out / "transcript.json").write_bytes(transcript_to_json(transcript))
+
+
+def load_transcript(entry: Path) -> Transcript:
+    """The transcript written by :func:`produce_transcript`."""
+    from ai_video.analyze.transcript_format import transcript_from_json
+
+    return transcript_from_json((entry / "transcript.json").read_bytes())
+
+
+TRANSCRIBE = Stage[Transcript](
+    name="transcribe",
+    version=2,
+    produce=produce_transcript,
+    load=load_transcript,
+    reads=("asr", "language"),
+    upstream=(AUDIO, LANGUAGE),
+    model="asr",
 )
 
 # --------------------------------------------------------------------------- word timing (issue 17)
@@ -179,16 +237,20 @@ def produce_moments(
     out: Path,
     src: SourceRef,
     settings: Settings,
-    embedder: Any,
+    shelf: Any,
     transcript: Transcript,
     speech: SpeechActivity,
     visual: VisualAnalysis,
 ) -> None:
     """Trusted sentences -> topics -> candidates inside a topic -> distinct top-K (or, with a
     prompt, relevance-gated search); no speech -> clips from shots, motion and loudness."""
+    from ai_video.analyze.embed import load_sentence_embedder
+    from ai_video.analyze.language import prompt_text_model
     from ai_video.curate.moments import find_moments
     from ai_video.curate.moments_json import result_to_json
 
+    name = prompt_text_model(settings.curate.text_model, transcript.language)
+    embedder = shelf.get(name, lambda: load_sentence_embedder(name, settings.language))
     result = find_moments(
         transcript,
         speech,
@@ -218,7 +280,7 @@ CURATE = Stage[MomentsResult](
     version=2,
     produce=produce_moments,
     load=load_moments,
-    reads=("curate", "moments"),
+    reads=("curate", "moments", "language"),
     key_extra=_clip_lengths,
     upstream=(WORD_TIMING, SPEECH, VISUALS),
     model="text",
@@ -237,10 +299,11 @@ def produce_render(
     encoder: EncoderProfile,
 ) -> None:
     """Render one clip in one ffmpeg process, plus its caption files and thumbnail."""
+    from ai_video.edit.caption_lines import style_for_track
     from ai_video.render.export import write_ass, write_caption_files
     from ai_video.render.render import make_thumbnail, render_clip
 
-    style = settings.preset().caption
+    style = style_for_track(plan.captions, settings.preset().caption, settings.language)
     size = (plan.preset.width_px, plan.preset.height_px)
     ass = write_ass(plan.captions, style, size, out / "clip.ass")
     result = render_clip(plan, out / "clip.mp4", ass, encoder, settings.render, settings.media)
@@ -282,7 +345,7 @@ RENDER = Stage[RenderedClip](
     version=1,
     produce=produce_render,
     load=load_render,
-    reads=("render",),
+    reads=("render", "language"),
     key_extra=lambda s: s.preset().caption,
     keyed_inputs=True,
     resources=_render_resources,
