@@ -91,10 +91,12 @@ SPEECH = Stage[SpeechActivity](
 
 
 def _transcriber(shelf: ModelShelf, cfg: AsrConfig) -> Any:
-    """The shelf's transcriber for ``cfg`` (tiny.en and base can both stay loaded)."""
+    """The shelf's transcriber for ``cfg`` (tiny.en and base can both stay loaded); the
+    language is given per call, so language id and transcription share one loaded model."""
     from ai_video.analyze.transcribe import Transcriber
 
-    return shelf.get(cfg.model_dump_json(), lambda: Transcriber(cfg))
+    key = cfg.model_copy(update={"language": None}).model_dump_json()
+    return shelf.get(key, lambda: Transcriber(cfg))
 
 
 def produce_language(
