@@ -439,6 +439,8 @@ class EditPlan:
     audio: AudioPlan
     overlays: tuple[Overlay, ...] = ()
     has_audio: bool = True
+    layout: ClipLayout | None = None
+    """Speaker-aware layout segments; when set and not a single crop, it replaces ``crop``."""
 
 
 @dataclass(frozen=True)
@@ -529,6 +531,8 @@ class ClipLayout:
     segments: tuple[LayoutSegment, ...]
     detector: str = ""
     """Face detector whose tracks were framed (for the manifest)."""
+    blur_sigma: float = 30.0
+    """Background blur of ``fit`` segments (gblur sigma in output pixels)."""
 
     def single_crop(self) -> CropPath | None:
         """The whole clip as ONE crop path (clip time) when every segment is ``speaker``
