@@ -128,7 +128,10 @@ def _bounded_follow(
         if not np.isnan(anchor):
             gap = anchor - position
             # fastest speed that can still stop at the anchor with max_accel braking
-            stop_speed = np.sqrt(2.0 * max_accel * abs(gap))
+            # (discrete: v + (v - a) + (v - 2a) + ... <= gap)
+            stop_speed = 0.5 * (
+                -max_accel + np.sqrt(max_accel * max_accel + 8.0 * max_accel * abs(gap))
+            )
             wanted = min(max_step, stop_speed, abs(gap))
             wanted = wanted if gap >= 0 else -wanted
             change = wanted - velocity

@@ -20,15 +20,30 @@ import pytest
 from ai_video.analyze.diarize import VoiceEncoder, diarization_error_rate, diarize
 from ai_video.analyze.face_tracks import FaceCollector, link_face_tracks
 from ai_video.analyze.faces import YuFaceDetector
-from ai_video.analyze.speakers import speaker_turns
+from ai_video.analyze.speakers import SPEAKER_TURN_SCHEMA, speaker_turns
 from ai_video.analyze.speech import speech_activity
 from ai_video.analyze.visual import analyze_visuals
-from ai_video.config import Settings
+from ai_video.config import CaptionStyle, Settings
+from ai_video.edit.captions import write_ass
 from ai_video.edit.layout import plan_layout
 from ai_video.media.audio import decode_audio
 from ai_video.media.frames import analysis_fps, stream_frames
+from ai_video.media.ffmpeg import run_ffmpeg
 from ai_video.media.probe import probe
-from ai_video.types import Box, ClipLayout, TimeSpan
+from ai_video.render.render import render_clip
+from ai_video.types import (
+    AudioPlan,
+    Box,
+    CaptionTrack,
+    ClipLayout,
+    CropKeyframe,
+    CropPath,
+    EditPlan,
+    EncoderProfile,
+    LayoutSegment,
+    OutputPreset,
+    TimeSpan,
+)
 from tests.speakers_media import Scene, Seat, Turn, build_scene, two_seat_turns
 
 OUTPUT = (1080, 1920)
@@ -248,3 +263,79 @@ def test_three_seats_of_different_sizes(three_seats: Analysed, settings: Setting
     print(f"three voices: DER {der:.3f}, in-crop {share:.3f}\n{three_seats.turns}")
     assert der <= 0.25
     assert share >= 0.95
+
+
+def rgb_frames(path: Path, times_s: list[float], size: tuple[int, int]) -> list[np.ndarray]:
+    """RGB frames of ``path`` at ``times_s``."""
+    out = []
+    for t_s in times_s:
+        raw = run_ffmpeg(
+            "ffmpeg",
+            ["-v", "error", "-ss", f"{t_s:.3f}", "-i", str(path), "-frames:v", "1",
+             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+            timeout_s=60,
+        ).stdout  # fmt: skip
+        out.append(np.frombuffer(raw, np.uint8).reshape(size[1], size[0], 3))
+    return out
+
+
+@pytest.mark.media
+@pytest.mark.slow
+def test_split_and_fit_render_in_one_process(
+    two_seats: Analysed, settings: Settings, tmp_path: Path
+) -> None:
+    """speaker 0-2 s, split 2-4 s (both faces in their halves), fit 4-6 s, one ffmpeg."""
+    scene = two_seats.scene
+    span = TimeSpan(5.0, 11.0)
+    quick = pl.DataFrame(
+        {"start_s": [5.0, 7.0, 7.5, 8.0, 8.5, 9.0], "end_s": [7.0, 7.5, 8.0, 8.5, 9.0, 11.0],
+         "voice_id": [1, 0, 1, 0, 1, 0], "face_track_id": [1, 0, 1, 0, 1, 0],
+         "confidence": [1.0] * 6},
+        schema=SPEAKER_TURN_SCHEMA,
+    )  # fmt: skip
+    auto = settings.layout.model_copy(update={"split_turn_s": 1.0, "min_segment_s": 1.0})
+    layout = plan_layout(
+        span, quick, two_seats.tracks, [], scene.canvas, (360, 640), auto, settings.reframe
+    )
+    assert [s.layout for s in layout.segments][:2] == ["speaker", "split"]
+    fit = plan_layout(
+        TimeSpan(0, 2), quick, two_seats.tracks.clear(), [], scene.canvas, (360, 640), auto,
+        settings.reframe,
+    ).segments[0]
+    speaker_split = [s for s in layout.segments if s.span.end_s <= 4.0 + 1e-6]
+    last = speaker_split[-1]
+    segments = (
+        *speaker_split[:-1],
+        LayoutSegment(TimeSpan(last.span.start_s, 4.0), last.layout, last.crops, last.track_ids),
+        LayoutSegment(TimeSpan(4.0, 6.0), "fit", fit.crops),
+    )
+    clip_layout = ClipLayout(segments, two_seats.detector)
+    plan = EditPlan(
+        source=scene.path,
+        span=span,
+        preset=OutputPreset("small", 360, 640, 25.0),
+        crop=CropPath((CropKeyframe(0.0, 0, 0, 360, 640),)),
+        captions=CaptionTrack((), "default"),
+        audio=AudioPlan(-14.0, -1.5, 96, 48000),
+        layout=clip_layout,
+    )
+    ass = write_ass(plan.captions, CaptionStyle(), (360, 640), tmp_path / "c.ass")
+    encoder = EncoderProfile("libx264", ("-preset", "ultrafast", "-crf", "23"), reason="test")
+    result = render_clip(plan, tmp_path / "out.mp4", ass, encoder, settings.render, settings.media)
+    assert sum(arg == "-filter_complex" for arg in result.command) == 1
+    info = probe(result.path, settings.media)
+    assert info.duration_s == pytest.approx(6.0, abs=0.1)
+    speaker, split, fitted = rgb_frames(result.path, [1.0, 3.0, 5.0], (360, 640))
+    detector = YuFaceDetector(settings.faces)
+    assert len(detector.detect(np.ascontiguousarray(speaker))) == 1
+    top, bottom = split[:320], split[320:]
+    assert len(detector.detect(np.ascontiguousarray(top))) >= 1
+    assert len(detector.detect(np.ascontiguousarray(bottom))) >= 1
+    # fit: the whole canvas in a middle band, the band above it blurred (little detail)
+    band_h = round(360 * scene.canvas[1] / scene.canvas[0])
+    middle = fitted[320 - band_h // 2 : 320 + band_h // 2].astype(float)
+    above = fitted[: 320 - band_h // 2 - 4].astype(float)
+    detail_mid = np.abs(np.diff(middle, axis=1)).mean()
+    detail_above = np.abs(np.diff(above, axis=1)).mean()
+    print(f"fit detail: middle {detail_mid:.2f}, blurred {detail_above:.2f}")
+    assert detail_above < 0.5 * detail_mid
