@@ -19,7 +19,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import cv2
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ai_video.analyze.faces import Detection, Landmarks
@@ -74,7 +76,7 @@ class FaceCollector:
         self._fps = fps
         self._step = max(1, round(fps / cfg.face_sample_fps))
         self._samples: list[_Sample] = []
-        self._previous_gray: FloatArray | None = None
+        self._previous_gray: npt.NDArray[np.int16] | None = None
         self._scale = 1.0
 
     @property
@@ -144,14 +146,14 @@ class FaceCollector:
             motion_sum=[0.0] * len(found),
         )
 
-    def _measure(self, gray: FloatArray) -> None:
+    def _measure(self, gray: npt.NDArray[np.int16]) -> None:
         assert self._previous_gray is not None
         sample = self._samples[-1]
         for i, (x0, y0, x1, y1) in enumerate(sample.mouths):
             if x1 <= x0 or y1 <= y0:
                 continue
             diff = np.abs(gray[y0:y1, x0:x1] - self._previous_gray[y0:y1, x0:x1])
-            sample.motion_sum[i] += float(diff.mean())
+            sample.motion_sum[i] += float(diff.sum()) / diff.size
         sample.motion_frames += 1
 
 
@@ -263,7 +265,6 @@ def _track_schema() -> dict[str, pl.DataType]:
     return schema
 
 
-def _luma(rgb: UInt8Array) -> FloatArray:
-    """BT.601 luma of an RGB frame as float32-precision values in a float64 array."""
-    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return np.asarray(rgb.astype(np.float32) @ weights, dtype=np.float64)
+def _luma(rgb: UInt8Array) -> npt.NDArray[np.int16]:
+    """BT.601 luma of an RGB frame (OpenCV, no BLAS), as int16 ready for differences."""
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.int16)

@@ -11,6 +11,7 @@ whose mouth moves most during it.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -139,7 +140,7 @@ def refine_boundaries(
         return turns
     rows = turns.to_dicts()
     usable = tracks.filter(pl.col("mouth_motion").is_not_nan())
-    for first, second in zip(rows, rows[1:], strict=False):
+    for first, second in itertools.pairwise(rows):
         a, b = first["face_track_id"], second["face_track_id"]
         if a is None or b is None or a == b:
             continue

@@ -84,7 +84,7 @@ def test_yuface_finds_the_face_with_landmarks_in_place(portrait_frame: UInt8Arra
     # Same face as the Haar test: about x 157-215, y 25-100 of 320x180.
     assert 175 <= cx <= 200 and 45 <= cy <= 75
     assert score >= 0.5
-    (rex, rey), (lex, ley), (nx, ny), (rmx, rmy), (lmx, lmy) = marks
+    (rex, rey), (lex, ley), (_nx, ny), (rmx, rmy), (lmx, lmy) = marks
     assert rex < lex and rmx < lmx  # image-left eye / mouth corner first
     assert max(rey, ley) < ny < min(rmy, lmy)  # eyes above nose above mouth
     assert all(box.contains_point(x, y) for x, y in marks)

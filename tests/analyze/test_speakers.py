@@ -27,8 +27,8 @@ from ai_video.config import CaptionStyle, Settings
 from ai_video.edit.captions import write_ass
 from ai_video.edit.layout import plan_layout
 from ai_video.media.audio import decode_audio
-from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.ffmpeg import run_ffmpeg
+from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.probe import probe
 from ai_video.render.render import render_clip
 from ai_video.types import (
@@ -214,9 +214,7 @@ def test_two_seats_voices_land_on_the_right_faces(two_seats: Analysed) -> None:
 
 @pytest.mark.media
 @pytest.mark.slow
-def test_two_seat_camera_frames_the_speaker_calmly(
-    two_seats: Analysed, settings: Settings
-) -> None:
+def test_two_seat_camera_frames_the_speaker_calmly(two_seats: Analysed, settings: Settings) -> None:
     scene = two_seats.scene
     layout = plan_layout(
         TimeSpan(0.0, scene.duration_s),
@@ -230,8 +228,10 @@ def test_two_seat_camera_frames_the_speaker_calmly(
     )
     share = in_crop_share(layout, scene, settings.layout.interjection_s)
     steps = centre_steps_px(layout, scene.duration_s)
-    print(f"in-crop {share:.3f}, jitter mean {steps.mean():.3f} px/frame, p95 "
-          f"{np.percentile(steps, 95):.2f}; segments {[s.as_dict() for s in layout.segments]}")
+    print(
+        f"in-crop {share:.3f}, jitter mean {steps.mean():.3f} px/frame, p95 "
+        f"{np.percentile(steps, 95):.2f}; segments {[s.as_dict() for s in layout.segments]}"
+    )
     assert share >= 0.95
     assert steps.mean() < 1.0
     # the 0.7 s interjection at 13.5-14.2 s never moves the camera off seat A
@@ -299,7 +299,13 @@ def test_split_and_fit_render_in_one_process(
     )
     assert [s.layout for s in layout.segments][:2] == ["speaker", "split"]
     fit = plan_layout(
-        TimeSpan(0, 2), quick, two_seats.tracks.clear(), [], scene.canvas, (360, 640), auto,
+        TimeSpan(0, 2),
+        quick,
+        two_seats.tracks.clear(),
+        [],
+        scene.canvas,
+        (360, 640),
+        auto,
         settings.reframe,
     ).segments[0]
     speaker_split = [s for s in layout.segments if s.span.end_s <= 4.0 + 1e-6]
