@@ -345,3 +345,59 @@ def test_split_and_fit_render_in_one_process(
     detail_above = np.abs(np.diff(above, axis=1)).mean()
     print(f"fit detail: middle {detail_mid:.2f}, blurred {detail_above:.2f}")
     assert detail_above < 0.5 * detail_mid
+
+
+def tracks_of(path: Path, settings: Settings) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """Face tracks of a source (visual analysis only) and its display size."""
+    info = probe(path, settings.media)
+    assert info.video is not None
+    fps = analysis_fps(info, settings.analysis)
+    detector = YuFaceDetector(settings.faces)
+    collector = FaceCollector(detector, settings.speakers, fps)
+    analyze_visuals(
+        stream_frames(info, settings.analysis, settings.media),
+        settings.shots,
+        settings.faces,
+        detector,
+        fps,
+        collector=collector,
+    )
+    return link_face_tracks(collector.detections(), settings.speakers), info.video.display_size
+
+
+@pytest.mark.media
+def test_a_source_without_faces_is_shown_whole(media: Path, settings: Settings) -> None:
+    tracks, size = tracks_of(media / "scenes" / "fades.mp4", settings)
+    assert tracks.is_empty()
+    layout = plan_layout(
+        TimeSpan(1.0, 6.0),
+        pl.DataFrame(schema=SPEAKER_TURN_SCHEMA),
+        tracks,
+        [],
+        size,
+        OUTPUT,
+        settings.layout,
+        settings.reframe,
+    )
+    assert [(s.layout, s.span) for s in layout.segments] == [("fit", TimeSpan(0.0, 5.0))]
+
+
+@pytest.mark.media
+def test_a_vertical_source_keeps_its_whole_frame_on_the_speaker(
+    media: Path, settings: Settings
+) -> None:
+    tracks, size = tracks_of(media / "talking" / "latentsync_demo1_video.mp4", settings)
+    assert size == (1080, 1920) and tracks["track_id"].n_unique() == 1
+    layout = plan_layout(
+        TimeSpan(0.0, 8.0),
+        pl.DataFrame(schema=SPEAKER_TURN_SCHEMA),
+        tracks,
+        [],
+        size,
+        OUTPUT,
+        settings.layout,
+        settings.reframe,
+    )
+    crop = layout.single_crop()
+    assert crop is not None
+    assert [(k.x, k.y, k.w, k.h) for k in crop.keyframes] == [(0, 0, 1080, 1920)]
