@@ -16,6 +16,7 @@ pixels and seconds; see :data:`TRACK_COLUMNS`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -179,8 +180,13 @@ def mouth_region(
     )
 
 
-def link_face_tracks(detections: pl.DataFrame, cfg: SpeakerConfig) -> pl.DataFrame:
+def link_face_tracks(
+    detections: pl.DataFrame, cfg: SpeakerConfig, cuts_s: Sequence[float] = ()
+) -> pl.DataFrame:
     """Detections linked into tracks (``track_id`` 0..n-1 by first appearance).
+
+    ``cuts_s``: shot-cut times; no track continues across a cut (the same place in the
+    next shot may show someone else).
 
     Each sample's faces are matched greedily, best pair first, to the live tracks by a
     score mixing box overlap and centre distance relative to the face size (faces of very
@@ -197,8 +203,15 @@ def link_face_tracks(detections: pl.DataFrame, cfg: SpeakerConfig) -> pl.DataFra
     next_id = 0
     unique_times, starts = np.unique(times, return_index=True)
     ends = [*starts[1:], len(times)]
+    cuts = np.sort(np.asarray(cuts_s, dtype=np.float64))
     for t_s, start, end in zip(unique_times, starts, ends, strict=True):
-        live = {k: v for k, v in live.items() if t_s - v[0] <= cfg.track_max_gap_s}
+        shot = np.searchsorted(cuts, t_s, side="right")
+        live = {
+            k: v
+            for k, v in live.items()
+            if t_s - v[0] <= cfg.track_max_gap_s
+            and np.searchsorted(cuts, v[0], side="right") == shot
+        }
         pairs: list[tuple[float, int, int]] = []
         for row in range(start, end):
             for track_id, (_, last) in live.items():

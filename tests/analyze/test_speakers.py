@@ -77,7 +77,8 @@ def analyse(scene: Scene, settings: Settings, encoder: VoiceEncoder) -> Analysed
         fps,
         collector=collector,
     )
-    tracks = link_face_tracks(collector.detections(), settings.speakers)
+    cuts = [shot.span.start_s for shot in visual.shots[1:]]
+    tracks = link_face_tracks(collector.detections(), settings.speakers, cuts)
     audio = decode_audio(info, settings.media)
     activity = speech_activity(audio, 16000, settings.speech)
     voices = diarize(audio, activity, encoder, settings.speakers)
