@@ -701,6 +701,17 @@ class SpeakerConfig(Section):
     face_sample_fps: float = Field(
         5.0, description="Analysis frames per second searched for ALL faces (full frame)."
     )
+    full_scan_every_s: float = Field(
+        1.0,
+        description="Every face is searched in the whole frame at least this often (new "
+        "faces appear within it); in between, only around the faces already known.",
+    )
+    track_margin_frac: float = Field(
+        0.6, description="Margin searched around a known face, as a fraction of its side."
+    )
+    track_face_px: int = Field(
+        64, description="A known face's search region is downscaled so the face is this big."
+    )
     track_max_gap_s: float = Field(
         2.0, description="A face track survives misses up to this long before it ends."
     )

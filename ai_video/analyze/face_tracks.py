@@ -78,6 +78,7 @@ class FaceCollector:
         self._step = max(1, round(fps / cfg.face_sample_fps))
         self._samples: list[_Sample] = []
         self._previous_gray: npt.NDArray[np.int16] | None = None
+        self._last_full_scan_s = -math.inf
         self._scale = 1.0
 
     @property
@@ -132,12 +133,31 @@ class FaceCollector:
         return pl.DataFrame(rows, schema={name: pl.Float64 for name in rows})
 
     def _detect(self, rgb: UInt8Array, t_s: float) -> _Sample:
-        marks_fn = getattr(self._detector, "detect_landmarks", None)
-        if marks_fn is not None:
-            found: list[tuple[Box, float, Landmarks | None]] = list(marks_fn(rgb))
-        else:
-            found = [(box, score, None) for box, score in self._detector.detect(rgb)]
+        """All faces of one sample: a full scan, or a search around each last face.
+
+        A full-frame scan runs at least every ``full_scan_every_s`` and whenever a face of
+        the last sample was not found again; in between only a small region around each
+        known face is searched, downscaled so the face is ``track_face_px`` tall (several
+        times cheaper). New faces are therefore found within ``full_scan_every_s``.
+        """
         height, width = rgb.shape[:2]
+        last = self._samples[-1] if self._samples else None
+        found: list[tuple[Box, float, Landmarks | None]] | None = None
+        if (
+            last is not None
+            and last.boxes
+            and t_s - self._last_full_scan_s < self._cfg.full_scan_every_s
+        ):
+            found = []
+            for box in last.boxes:
+                near = self._search_near(rgb, box)
+                if not near:
+                    found = None
+                    break
+                found.append(max(near, key=lambda f: f[1]))
+        if found is None:
+            found = self._find(rgb)
+            self._last_full_scan_s = t_s
         return _Sample(
             t_s=t_s,
             boxes=[f[0] for f in found],
@@ -146,6 +166,38 @@ class FaceCollector:
             mouths=[mouth_region(f[0], f[2], width, height) for f in found],
             motion_sum=[0.0] * len(found),
         )
+
+    def _find(self, rgb: UInt8Array) -> list[tuple[Box, float, Landmarks | None]]:
+        marks_fn = getattr(self._detector, "detect_landmarks", None)
+        if marks_fn is not None:
+            return list(marks_fn(rgb))
+        return [(box, score, None) for box, score in self._detector.detect(rgb)]
+
+    def _search_near(self, rgb: UInt8Array, face: Box) -> list[tuple[Box, float, Landmarks | None]]:
+        """Faces found in a region around ``face``, in frame pixels."""
+        height, width = rgb.shape[:2]
+        margin = self._cfg.track_margin_frac * max(face.w, face.h)
+        x0, y0 = max(0, math.floor(face.x - margin)), max(0, math.floor(face.y - margin))
+        x1 = min(width, math.ceil(face.x + face.w + margin))
+        y1 = min(height, math.ceil(face.y + face.h + margin))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return []
+        zoom = min(1.0, self._cfg.track_face_px / max(face.w, face.h, 1.0))
+        size = (max(8, round((x1 - x0) * zoom)), max(8, round((y1 - y0) * zoom)))
+        crop = np.ascontiguousarray(
+            cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
+        zx, zy = size[0] / (x1 - x0), size[1] / (y1 - y0)
+        out: list[tuple[Box, float, Landmarks | None]] = []
+        for box, score, marks in self._find(crop):
+            mapped = Box(box.x / zx + x0, box.y / zy + y0, box.w / zx, box.h / zy)
+            points = (
+                tuple((mx / zx + x0, my / zy + y0) for mx, my in marks)
+                if marks is not None
+                else None
+            )
+            out.append((mapped, score, points))
+        return out
 
     def _measure(self, gray: npt.NDArray[np.int16]) -> None:
         assert self._previous_gray is not None
