@@ -4,7 +4,8 @@ For each source: the shared analysis pass as before (main face only, tracked sea
 with the speaker collector (every face, landmarks, mouth motion), plus track linking,
 diarization and voice-to-face matching; audio decoding, VAD and ASR are not timed (they
 run either way). Each variant runs ``--repeats`` times and the least CPU time counts (the
-machine is shared; the ffmpeg decode process is not counted). Prints a Markdown table and writes ``results/speakers/runs.parquet``.
+machine is shared; the ffmpeg decode process is not counted). Prints a Markdown table
+and writes ``results/speakers/runs.parquet``.
 """
 
 from __future__ import annotations
