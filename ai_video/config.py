@@ -191,6 +191,11 @@ class FaceConfig(Section):
     """Face detection on the analysis frames."""
 
     sample_fps: float = Field(5.0, description="How many analysis frames per second are searched.")
+    detector: Literal["yuface", "haar"] = Field(
+        "yuface",
+        description="Face detector: YuNet compiled into the yuface wheel (boxes + 5 landmarks), "
+        "or OpenCV Haar cascades (last fallback, no landmarks).",
+    )
     yunet_model_path: Path | None = Field(
         None, description="ONNX YuNet model; when set, cv2.FaceDetectorYN replaces Haar cascades."
     )
@@ -639,6 +644,8 @@ class Settings(BaseSettings):
     word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
     moments: MomentsConfig = Field(default_factory=lambda: MomentsConfig())  # issue 10
     language: LanguageConfig = Field(default_factory=lambda: LanguageConfig())  # issue 11
+    speakers: SpeakerConfig = Field(default_factory=lambda: SpeakerConfig())
+    layout: LayoutConfig = Field(default_factory=lambda: LayoutConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -955,4 +962,86 @@ class LanguageConfig(Section):
     )
 
 
-Settings.model_rebuild()
+# --------------------------------------------------------------------------- issue 9: speakers
+class SpeakerConfig(Section):
+    """Who speaks when: every face tracked, voices diarized, voices matched to faces."""
+
+    face_sample_fps: float = Field(
+        5.0, description="Analysis frames per second searched for ALL faces (full frame)."
+    )
+    full_scan_every_s: float = Field(
+        1.0,
+        description="Every face is searched in the whole frame at least this often (new "
+        "faces appear within it); in between, only around the faces already known.",
+    )
+    track_margin_frac: float = Field(
+        0.6, description="Margin searched around a known face, as a fraction of its side."
+    )
+    track_face_px: int = Field(
+        64, description="A known face's search region is downscaled so the face is this big."
+    )
+    track_max_gap_s: float = Field(
+        2.0, description="A face track survives misses up to this long before it ends."
+    )
+    track_max_shift: float = Field(
+        1.0, description="Largest centre move between two linked detections, in face sizes."
+    )
+    track_min_samples: int = Field(3, description="Tracks with fewer detections are dropped.")
+    voice_window_s: float = Field(
+        1.2, description="Length of the audio windows embedded for diarization."
+    )
+    voice_hop_s: float = Field(
+        0.6, description="Step between diarization windows (cost grows as 1 / hop)."
+    )
+    min_silhouette: float = Field(
+        0.1,
+        description="Voices are split into 2+ speakers only when the best clustering's mean "
+        "silhouette (cosine) reaches this; below it, everything is one voice.",
+    )
+    min_voice_share: float = Field(
+        0.04, description="Voice clusters with fewer of the windows join the nearest voice."
+    )
+    max_voices: int = Field(8, description="Most distinct voices diarization may return.")
+    min_voice_turn_s: float = Field(
+        0.3, description="Voice turns shorter than this are merged into their neighbours."
+    )
+    turn_join_gap_s: float = Field(
+        0.8, description="Pauses up to this long inside one voice's speech do not end its turn."
+    )
+
+
+class LayoutConfig(Section):
+    """Speaker-aware framing: which layout shows whom, and how the camera moves."""
+
+    layout: Literal["auto", "speaker", "split", "fit"] = Field(
+        "auto",
+        description="auto: speaker, split during quick exchanges, fit when nobody is seen; "
+        "speaker: crop on the active speaker; split: two people stacked; fit: whole frame "
+        "over a blurred copy.",
+    )
+    interjection_s: float = Field(
+        1.0, description="Speaker turns shorter than this never move the camera."
+    )
+    split_turn_s: float = Field(
+        3.0,
+        description="auto uses split while speaker turns alternating between two faces are "
+        "all shorter than this.",
+    )
+    split_min_turns: int = Field(
+        3, description="auto needs at least this many quick alternating turns to choose split."
+    )
+    min_segment_s: float = Field(
+        1.5, description="Layout segments shorter than this merge into the one before."
+    )
+    max_pan_speed_frac: float = Field(
+        0.5, description="Fastest pan while following one speaker, crop widths per second."
+    )
+    max_pan_accel_frac: float = Field(
+        1.0, description="Fastest change of pan speed, crop widths per second squared."
+    )
+    fit_blur_sigma: float = Field(
+        30.0, description="Blur strength (gblur sigma, output pixels) of the fit background."
+    )
+
+
+Settings.model_rebuild()  # resolve the issue-9 sections declared after Settings

@@ -460,6 +460,8 @@ class EditPlan:
     audio: AudioPlan
     overlays: tuple[Overlay, ...] = ()
     has_audio: bool = True
+    layout: ClipLayout | None = None
+    """Speaker-aware layout segments; when set and not a single crop, it replaces ``crop``."""
 
 
 @dataclass(frozen=True)
@@ -589,3 +591,65 @@ class LanguageId:
     def switched(self) -> bool:
         """Whether some window confidently heard another language."""
         return bool(self.switches)
+
+
+# --------------------------------------------------------------------------- issue 9: layouts
+
+
+@dataclass(frozen=True)
+class LayoutSegment:
+    """One stretch of a clip shown in one layout.
+
+    ``span`` is in clip time. ``crops`` hold source-pixel crop paths whose keyframe times are
+    relative to the segment's start: one path for ``speaker`` (the framed face), two for
+    ``split`` (top half, bottom half), none for ``fit`` (whole frame over a blurred copy).
+    """
+
+    span: TimeSpan
+    layout: str
+    crops: tuple[CropPath, ...]
+    track_ids: tuple[int, ...] = ()
+    """Face tracks framed, in the order of ``crops``."""
+    voice_id: int | None = None
+    """The voice speaking when the segment starts (None when unknown)."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The segment for the manifest: clip-time span and keyframes ``[t_s, x, y, w, h]``."""
+        return {
+            "start_s": round(self.span.start_s, 3),
+            "end_s": round(self.span.end_s, 3),
+            "layout": self.layout,
+            "track_ids": list(self.track_ids),
+            "voice_id": self.voice_id,
+            "crops": [
+                [[round(k.t_s + self.span.start_s, 3), k.x, k.y, k.w, k.h] for k in c.keyframes]
+                for c in self.crops
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ClipLayout:
+    """The layout segments of one clip, in order, covering it without gaps."""
+
+    segments: tuple[LayoutSegment, ...]
+    detector: str = ""
+    """Face detector whose tracks were framed (for the manifest)."""
+    blur_sigma: float = 30.0
+    """Background blur of ``fit`` segments (gblur sigma in output pixels)."""
+
+    def single_crop(self) -> CropPath | None:
+        """The whole clip as ONE crop path (clip time) when every segment is ``speaker``
+        with the same crop size (rendered by the plain crop path); else None."""
+        if not self.segments or any(s.layout != "speaker" for s in self.segments):
+            return None
+        keyframes: list[CropKeyframe] = []
+        for segment in self.segments:
+            for k in segment.crops[0].keyframes:
+                t_s = round(k.t_s + segment.span.start_s, 6)
+                if keyframes and (keyframes[-1].x, keyframes[-1].y) == (k.x, k.y):
+                    continue
+                keyframes.append(CropKeyframe(t_s, k.x, k.y, k.w, k.h))
+        if len({(k.w, k.h) for k in keyframes}) != 1:
+            return None
+        return CropPath(tuple(keyframes))
