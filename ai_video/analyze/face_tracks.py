@@ -264,29 +264,44 @@ def link_face_tracks(
             if t_s - v[0] <= cfg.track_max_gap_s
             and np.searchsorted(cuts, v[0], side="right") == shot
         }
-        pairs: list[tuple[float, int, int]] = []
-        for row in range(start, end):
-            for track_id, (_, last) in live.items():
-                score = _link_score(last, boxes[row], cfg.track_max_shift)
-                if score > 0:
-                    pairs.append((score, row, track_id))
-        pairs.sort(reverse=True)
-        used_rows: set[int] = set()
-        used_tracks: set[int] = set()
-        for _score, row, track_id in pairs:
-            if row in used_rows or track_id in used_tracks:
-                continue
-            ids[row] = track_id
-            used_rows.add(row)
-            used_tracks.add(track_id)
+        _match_greedily(range(start, end), live, boxes, ids, cfg.track_max_shift)
         for row in range(start, end):
             if ids[row] == -1:
                 ids[row] = next_id
                 next_id += 1
             live[int(ids[row])] = (float(t_s), boxes[row])
-    linked = table.with_columns(pl.Series("track_id", ids))
+    return _renumbered(table.with_columns(pl.Series("track_id", ids)), cfg.track_min_samples)
+
+
+def _match_greedily(
+    rows: range,
+    live: dict[int, tuple[float, FloatArray]],
+    boxes: FloatArray,
+    ids: npt.NDArray[np.int64],
+    max_shift: float,
+) -> None:
+    """Give each detection of one sample the best free live track, best pair first."""
+    pairs: list[tuple[float, int, int]] = []
+    for row in rows:
+        for track_id, (_, last) in live.items():
+            score = _link_score(last, boxes[row], max_shift)
+            if score > 0:
+                pairs.append((score, row, track_id))
+    pairs.sort(reverse=True)
+    used_rows: set[int] = set()
+    used_tracks: set[int] = set()
+    for _score, row, track_id in pairs:
+        if row in used_rows or track_id in used_tracks:
+            continue
+        ids[row] = track_id
+        used_rows.add(row)
+        used_tracks.add(track_id)
+
+
+def _renumbered(linked: pl.DataFrame, min_samples: int) -> pl.DataFrame:
+    """Tracks with at least ``min_samples`` detections, numbered 0.. by first appearance."""
     counts = linked.group_by("track_id").len()
-    keep = counts.filter(pl.col("len") >= cfg.track_min_samples)["track_id"]
+    keep = counts.filter(pl.col("len") >= min_samples)["track_id"]
     linked = linked.filter(pl.col("track_id").is_in(keep.implode()))
     order = (
         linked.group_by("track_id")
