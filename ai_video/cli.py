@@ -130,6 +130,13 @@ def clip(
     ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
     language: LanguageOpt = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            help="auto | speaker (frame who speaks) | split (two people stacked) | fit "
+            "(whole frame over a blurred copy); default auto."
+        ),
+    ] = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
     config: ConfigOpt = None,
@@ -152,6 +159,7 @@ def clip(
                 "curate.prompt": "; ".join(prompt) if prompt else None,
                 "asr.model": asr_model,
                 "language.language": language,
+                "layout.layout": layout,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
             },

@@ -95,7 +95,7 @@ def plan_layout(
     segments = []
     for piece in pieces:
         segments.append(_segment(piece, span, tracks, cuts, source_size, output_size, reframe, cfg))
-    return ClipLayout(tuple(segments), detector)
+    return ClipLayout(tuple(segments), detector, blur_sigma=cfg.fit_blur_sigma)
 
 
 def _face_turns(span: TimeSpan, turns: pl.DataFrame) -> list[tuple[float, float, int, int]]:

@@ -1,9 +1,10 @@
 """One video in, ranked captioned clips out: the clip job, stage by stage.
 
     source -> probe -> AUDIO (once) -> SPEECH (voicing) -> LANGUAGE (id on speech windows)
-                    -> TRANSCRIBE (English or multilingual ASR) -> WORD_TIMING -> CURATE
-                    -> VISUALS (one decode: shots, faces, motion) ------------/      |
-                    plan (EditPlan per clip) -> RENDER (one ffmpeg process per clip)
+                    -> TRANSCRIBE (English or multilingual ASR) -> WORD_TIMING ------\\
+                    -> DIARIZE (voices) --\\                                            CURATE
+                    -> VISUALS (one decode: shots, face tracks, motion) -> SPEAKERS --/   |
+    plan (EditPlan per clip: layout per speaker turn, captions) -> RENDER (one ffmpeg each)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
 schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
@@ -23,22 +24,24 @@ from ai_video.config import Settings
 from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
 from ai_video.pipeline.clip_manifest import ClipRecord
-from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manifest
+from ai_video.pipeline.outputs import build_manifest, publish_clip, write_outputs
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
 from ai_video.pipeline.stages import (
     AUDIO,
     CURATE,
+    DIARIZE,
     LANGUAGE,
     RENDER,
+    SPEAKERS,
     SPEECH,
     TRANSCRIBE,
     VISUALS,
     WORD_TIMING,
+    SceneFacts,
 )
-from ai_video.pipeline.transcribe_job import write_transcript
-from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript, VisualAnalysis
+from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript
 
 
 def run_clip_job(
@@ -69,25 +72,24 @@ def run_clip_job(
         language_h = be.submit(LANGUAGE, job, wav, speech_h)
         transcript_h = be.submit(TRANSCRIBE, job, wav, language_h)
         words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
-        moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
-        transcript, visual, moments = _await(be, progress, words_h, visual_h, moments_h)
-        write_transcript(transcript, out_dir / "transcript.json", "json")
-
+        turns_h = be.submit(SPEAKERS, job, be.submit(DIARIZE, job, wav, speech_h), visual_h)
+        moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h, turns_h)
+        transcript, scene, moments = _await(be, progress, words_h, visual_h, moments_h)
+        turns = be.get(turns_h)
         plans = [
-            plan_clip(job.src.path, job.src.info, m.clip, transcript, visual, settings)
+            plan_clip(job.src, m.clip, transcript, (scene.visual, scene.tracks, turns), settings)
             for m in moments.moments
         ]
         clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
-
         summary = stage_summary(ctx, started)
         manifest = build_manifest(
-            job.src, settings, be.get(language_h), transcript, visual.faces.detector, encoder,
-            moments, clips, summary.wall_s,
+            job.src, settings, be.get(language_h), transcript, scene.visual.faces.detector,
+            encoder, moments, clips, summary.wall_s,
         )  # fmt: skip
         return ClipJobResult(
             video_id=video_id,
             out_dir=out_dir,
-            manifest_path=write_manifest(out_dir, manifest),
+            manifest_path=write_outputs(out_dir, manifest, transcript, turns),
             manifest=manifest,
             cache_hits=summary.cache_hits,
             cache_misses=summary.cache_misses,
@@ -117,13 +119,13 @@ def _render_and_publish(
 
 
 def _await(
-    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, moments_h: Any
-) -> tuple[Transcript, VisualAnalysis, MomentsResult]:
-    """Wait for the analysis and the selection, reporting each as it completes."""
-    transcript: Transcript = be.get(transcript_h)
+    be: Backend, progress: ProgressFn, words_h: Any, scene_h: Any, moments_h: Any
+) -> tuple[Transcript, SceneFacts, MomentsResult]:
+    """Wait for the words, the scene analysis and the selection, reporting each as it ends."""
+    words: Transcript = be.get(words_h)
     progress(TRANSCRIBE.name, 1.0)
-    visual: VisualAnalysis = be.get(visual_h)
+    scene: SceneFacts = be.get(scene_h)
     progress(VISUALS.name, 1.0)
     moments: MomentsResult = be.get(moments_h)
     progress(CURATE.name, 1.0)
-    return transcript, visual, moments
+    return words, scene, moments

@@ -43,6 +43,27 @@ class ScoreGroupRecord(_Record):
     evidence: str
 
 
+class LayoutSegmentRecord(_Record):
+    """One stretch of a clip in one layout, in clip time."""
+
+    start_s: float
+    end_s: float
+    layout: str = Field(description="speaker | split | fit")
+    track_ids: list[int] = Field(description="Face tracks framed, top to bottom.")
+    voice_id: int | None = Field(description="The voice speaking when the segment starts.")
+    crops: list[list[list[float]]] = Field(
+        description="Per framed track, crop keyframes [t_s (clip time), x, y, w, h] in source "
+        "pixels."
+    )
+
+
+class ClipLayoutRecord(_Record):
+    """How the clip frames people: segments per speaker turn."""
+
+    detector: str
+    segments: list[LayoutSegmentRecord]
+
+
 class ClipRecord(_Record):
     """One produced clip: its files, where it sits in the source, and why it was chosen."""
 
@@ -71,7 +92,12 @@ class ClipRecord(_Record):
     captions: CaptionFiles
     thumbnail: str
     crop: list[list[float]] = Field(
-        description="Crop keyframes [t_s, x, y, w, h] in source pixels, each in force from t_s."
+        description="Crop keyframes [t_s, x, y, w, h] in source pixels, each in force from t_s "
+        "(the whole frame when the layout draws split or fit segments)."
+    )
+    layout: ClipLayoutRecord | None = Field(
+        description="Layout segments with the framed face tracks and voices (None when the "
+        "main-face reframe was used)."
     )
     timings: ClipTimings
     render_command: list[str] = Field(description="The ffmpeg argv that rendered the clip.")
@@ -221,6 +247,10 @@ class ClipManifest(_Record):
     transcript_words: int
     stage_wall_s: dict[str, float] = Field(description="Wall seconds per stage, and 'total'.")
     topics: list[TopicRecord] = Field(description="The source's topics, in time order.")
+    speaker_turns: str = Field(
+        description="File (Parquet) of speaker turns: start_s, end_s, voice_id, "
+        "face_track_id, confidence."
+    )
     message: str | None = Field(
         description="Said to the user when there are no clips for a reason that is not an "
         "error (e.g. nothing matches the prompt)."

@@ -45,6 +45,12 @@ def _faces(settings: Settings) -> Any:
     return load_face_detector(settings.faces)
 
 
+def _voice(settings: Settings) -> Any:
+    from ai_video.analyze.diarize import VoiceEncoder
+
+    return VoiceEncoder()
+
+
 @dataclass(frozen=True)
 class ModelKind:
     """How to build one kind of model and where Ray keeps it."""
@@ -63,6 +69,7 @@ MODEL_KINDS: dict[str, ModelKind] = {
         ModelKind("asr", _shelf, actor=True, pool_size=lambda s: s.ray.asr_actors),
         ModelKind("text", _shelf, actor=True),
         ModelKind("faces", _faces, actor=False),
+        ModelKind("voice", _voice, actor=False),
     )
 }
 """Model kind name -> its declaration. Imports are deferred so a worker loads only what

@@ -12,18 +12,21 @@ from pathlib import Path
 import polars as pl
 
 from ai_video import __version__
+from ai_video.analyze.transcript_format import transcript_to_json
 from ai_video.config import Settings
 from ai_video.media.files import replace_atomic, write_atomic
 from ai_video.pipeline.clip_manifest import (
     AsrModelInfo,
     AudioInfo,
     CaptionFiles,
+    ClipLayoutRecord,
     ClipManifest,
     ClipRecord,
     ClipTimings,
     EncoderInfo,
     JobOptionsInfo,
     LanguageRecord,
+    LayoutSegmentRecord,
     ModelsInfo,
     NamedModel,
     PlatformInfo,
@@ -107,6 +110,14 @@ def publish_clip(
         captions=CaptionFiles(**names),
         thumbnail=f"{stem}.jpg",
         crop=plan.crop.as_lists(),
+        layout=None
+        if plan.layout is None
+        else ClipLayoutRecord(
+            detector=plan.layout.detector,
+            segments=[
+                LayoutSegmentRecord.model_validate(seg.as_dict()) for seg in plan.layout.segments
+            ],
+        ),
         timings=ClipTimings(render_wall_s=round(rendered.render_wall_s, 3)),
         render_command=list(rendered.command),
     )
@@ -163,6 +174,7 @@ def build_manifest(
             for t in moments.topics
         ],
         message=moments.message,
+        speaker_turns=SPEAKER_TURNS_FILE,
         clips=list(clips),
     )
 
@@ -269,6 +281,19 @@ TOPICS_TABLE_SCHEMA = pl.Schema(
         ("evidence", pl.List(pl.Utf8())),
     ]
 )
+
+
+SPEAKER_TURNS_FILE = "speaker_turns.parquet"
+
+
+def write_outputs(
+    out_dir: Path, manifest: ClipManifest, transcript: Transcript, speaker_turns: pl.DataFrame
+) -> Path:
+    """The job's tables and files beside the clips (each atomically), manifest.json last."""
+    write_atomic(out_dir / "transcript.json", transcript_to_json(transcript))
+    with replace_atomic(out_dir / SPEAKER_TURNS_FILE) as partial:
+        speaker_turns.write_parquet(partial)
+    return write_manifest(out_dir, manifest)
 
 
 def write_manifest(out_dir: Path, manifest: ClipManifest) -> Path:

@@ -8,11 +8,13 @@ declarations below are everything else about a stage (key, model, resources, ret
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
+import polars as pl
 
 from ai_video.config import ASR_SAMPLE_RATE_HZ, AsrConfig, Settings
 from ai_video.pipeline.model_kinds import ModelShelf
@@ -207,29 +209,104 @@ WORD_TIMING = Stage[Transcript](
 # --------------------------------------------------------------------------- visuals
 
 
+@dataclass(frozen=True)
+class SceneFacts:
+    """What the one analysis decode found: shots, the main face, motion, and every face as
+    a track with its mouth motion (speaker analysis)."""
+
+    visual: VisualAnalysis
+    tracks: pl.DataFrame
+    """Face tracks, one row per detection (analyze.face_tracks.TRACK_COLUMNS)."""
+
+
 def produce_visuals(out: Path, src: SourceRef, settings: Settings, detector: Any) -> None:
-    """The one shared analysis decode: shots, faces and motion."""
+    """The one shared analysis decode: shots, faces (all of them, tracked) and motion."""
+    from ai_video.analyze.face_tracks import FaceCollector, link_face_tracks
     from ai_video.analyze.visual import analyze_visuals
     from ai_video.media.frames import analysis_fps, stream_frames
 
     fps = analysis_fps(src.info, settings.analysis)
     batches = stream_frames(src.info, settings.analysis, settings.media)
-    visual = analyze_visuals(batches, settings.shots, settings.faces, detector, fps)
+    tracks_all = hasattr(detector, "detect_landmarks")  # mouths need landmarks (YuNet)
+    collector = FaceCollector(detector, settings.speakers, fps) if tracks_all else None
+    visual = analyze_visuals(batches, settings.shots, settings.faces, detector, fps, collector)
     save_visuals(visual, out / "visuals.npz")
+    cuts = [shot.span.start_s for shot in visual.shots[1:]]
+    detections = collector.detections() if collector is not None else pl.DataFrame()
+    link_face_tracks(detections, settings.speakers, cuts).write_parquet(out / "face_tracks.parquet")
 
 
-def load_visuals_entry(entry: Path) -> VisualAnalysis:
-    """The visual analysis written by :func:`produce_visuals`."""
-    return load_visuals(entry / "visuals.npz")
+def load_scene(entry: Path) -> SceneFacts:
+    """The analysis written by :func:`produce_visuals`."""
+    tracks = pl.read_parquet(entry / "face_tracks.parquet")
+    return SceneFacts(load_visuals(entry / "visuals.npz"), tracks)
 
 
-VISUALS = Stage[VisualAnalysis](
+VISUALS = Stage[SceneFacts](
     name="visuals",
-    version=1,
+    version=2,
     produce=produce_visuals,
-    load=load_visuals_entry,
-    reads=("analysis", "shots", "faces"),
+    load=load_scene,
+    reads=("analysis", "shots", "faces", "speakers"),
     model="faces",
+)
+
+# --------------------------------------------------------------------------- speakers (issue 9)
+
+
+def produce_voice_turns(
+    out: Path, src: SourceRef, settings: Settings, encoder: Any, wav: Path, speech: SpeechActivity
+) -> None:
+    """Who speaks when, by voice: embeddings of speech windows clustered into voices."""
+    from ai_video.analyze.diarize import diarize
+
+    turns = diarize(_samples(wav), speech, encoder, settings.speakers)
+    turns.write_parquet(out / "voice_turns.parquet")
+
+
+def load_voice_turns(entry: Path) -> pl.DataFrame:
+    """Voice turns ``(start_s, end_s, voice_id)``."""
+    return pl.read_parquet(entry / "voice_turns.parquet")
+
+
+DIARIZE = Stage[pl.DataFrame](
+    name="diarize",
+    version=1,
+    produce=produce_voice_turns,
+    load=load_voice_turns,
+    reads=("speakers",),
+    upstream=(AUDIO, SPEECH),
+    model="voice",
+)
+
+
+def produce_speaker_turns(
+    out: Path,
+    src: SourceRef,
+    settings: Settings,
+    model: None,
+    voice_turns: pl.DataFrame,
+    scene: SceneFacts,
+) -> None:
+    """Which face speaks in each voice turn (mouth motion vs voice, matched by co-occurrence),
+    with speaker changes moved to where the mouths hand over."""
+    from ai_video.analyze.speakers import speaker_turns
+
+    speaker_turns(voice_turns, scene.tracks).write_parquet(out / "speaker_turns.parquet")
+
+
+def load_speaker_turns(entry: Path) -> pl.DataFrame:
+    """Speaker turns ``(start_s, end_s, voice_id, face_track_id, confidence)``."""
+    return pl.read_parquet(entry / "speaker_turns.parquet")
+
+
+SPEAKERS = Stage[pl.DataFrame](
+    name="speakers",
+    version=1,
+    produce=produce_speaker_turns,
+    load=load_speaker_turns,
+    upstream=(DIARIZE, VISUALS),
+    reads_source=False,
 )
 
 # --------------------------------------------------------------------------- curate
@@ -242,7 +319,8 @@ def produce_moments(
     shelf: Any,
     transcript: Transcript,
     speech: SpeechActivity,
-    visual: VisualAnalysis,
+    scene: SceneFacts,
+    turns: pl.DataFrame,
 ) -> None:
     """Trusted sentences -> topics -> candidates inside a topic -> distinct top-K (or, with a
     prompt, relevance-gated search); no speech -> clips from shots, motion and loudness."""
@@ -256,12 +334,13 @@ def produce_moments(
     result = find_moments(
         transcript,
         speech,
-        visual,
+        scene.visual,
         src.info.duration_s,
         settings.preset(),
         settings.clip_length_range(),
         (settings.curate, settings.moments),
         embedder,
+        speaker_changes_s=speaker_changes(turns),
     )
     (out / "moments.json").write_bytes(orjson.dumps(result_to_json(result)))
 
@@ -271,6 +350,13 @@ def load_moments(entry: Path) -> MomentsResult:
     from ai_video.curate.moments_json import result_from_json
 
     return result_from_json(orjson.loads((entry / "moments.json").read_bytes()))
+
+
+def speaker_changes(turns: pl.DataFrame) -> list[float]:
+    """Times where the voice changes (natural clip and topic boundaries)."""
+    voices = turns["voice_id"].to_list()
+    starts = turns["start_s"].to_list()
+    return [float(t) for t, a, b in zip(starts[1:], voices, voices[1:], strict=False) if a != b]
 
 
 def _clip_lengths(settings: Settings) -> list[float]:
@@ -284,7 +370,7 @@ CURATE = Stage[MomentsResult](
     load=load_moments,
     reads=("curate", "moments", "language"),
     key_extra=_clip_lengths,
-    upstream=(WORD_TIMING, SPEECH, VISUALS),
+    upstream=(WORD_TIMING, SPEECH, VISUALS, SPEAKERS),
     model="text",
     reads_source=False,
 )
