@@ -7,7 +7,7 @@
     plan (EditPlan per clip: layout per speaker turn, captions) -> RENDER (one ffmpeg each)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
-schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
+schedules a declared stage (pipeline/stages/), handles of earlier stages are passed
 straight into later ones, so transcription and the visual pass overlap, and renders run side
 by side where there is room.
 """
