@@ -24,12 +24,12 @@ from ai_video.analyze.speakers import SPEAKER_TURN_SCHEMA, speaker_turns
 from ai_video.analyze.speech import speech_activity
 from ai_video.analyze.visual import analyze_visuals
 from ai_video.config import CaptionStyle, Settings
-from ai_video.edit.captions import write_ass
 from ai_video.edit.layout import plan_layout
 from ai_video.media.audio import decode_audio
 from ai_video.media.ffmpeg import run_ffmpeg
 from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.probe import probe
+from ai_video.render.export import write_ass
 from ai_video.render.render import render_clip
 from ai_video.types import (
     AudioPlan,
