@@ -89,9 +89,15 @@ class SentenceUnits:
 
 
 def starts_like_sentence(text: str) -> bool:
-    """Whether a word may open a sentence: capitalised, a digit, or a capitalised quote."""
-    stripped = text.strip().lstrip(_OPENERS)
-    return bool(stripped) and (stripped[0].isupper() or stripped[0].isdigit())
+    """Whether a word may open a sentence: capitalised, a digit, a capitalised quote, a word
+    after an opening ¿ or ¡, or a word of a script without letter case (Chinese, Japanese,
+    Arabic, Hindi...), where punctuation and pauses alone mark sentences."""
+    stripped = text.strip().lstrip(_OPENERS).lstrip("¿¡")
+    if not stripped:
+        return False
+    first = stripped[0]
+    caseless_letter = first.isalpha() and not first.isupper() and not first.islower()
+    return first.isupper() or first.isdigit() or caseless_letter
 
 
 def _hangs(word: str) -> bool:

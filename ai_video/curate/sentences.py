@@ -1,6 +1,7 @@
 """Split recognised words into sentences on terminal punctuation.
 
-A word ending in ``.``, ``?``, ``!`` or an ellipsis closes a sentence, except where the dot
+A word ending in ``.``, ``?``, ``!``, an ellipsis, or another script's terminal (``。！？``,
+``؟``, ``।``...) closes a sentence, except where the dot
 belongs to a title ("Mr."), a single initial ("J."), an initialism or abbreviation ("U.S.",
 "e.g.", "etc.") not followed by a capitalised word, or a decimal number split across two
 words ("3." "5").
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ai_video.analyze.punctuation import is_sentence_end
 from ai_video.errors import ConfigError
 from ai_video.types import Sentence, Word
 
@@ -49,7 +51,7 @@ def ends_sentence(word: str, next_word: str | None) -> bool:
     if core.endswith(("?", "!", "…", "...")):
         return True
     if not core.endswith("."):
-        return False
+        return is_sentence_end(core)  # the terminals of other scripts: 。！？ ؟ । ...
     if next_word is None:
         return True
     if _DIGIT_DOT.search(core) and next_word.strip()[:1].isdigit():

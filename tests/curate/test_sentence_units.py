@@ -78,3 +78,21 @@ def test_a_voice_turn_always_ends_a_unit() -> None:
     units = sentence_units(words, CFG, 15.0, turn_changes_s=[2.2])
     assert [s.text for s in units.sentences] == ["and it was the best of", "Times are hard."]
     assert units.opens == (False, True)
+
+
+def test_sentences_end_and_open_in_scripts_without_letter_case() -> None:
+    # Japanese pieces as whisper gives them (no spaces), Hindi with a danda, Spanish with ¿
+    words = [
+        Word("今日は", 0.0, 0.3, 0.9),
+        Word("料理の", 0.3, 0.6, 0.9),
+        Word("話です。", 0.6, 0.9, 0.9),
+        Word("次は", 0.95, 1.2, 0.9),
+        Word("何ですか？", 1.2, 1.5, 0.9),
+        Word("नमस्ते।", 1.55, 1.8, 0.9),
+        Word("¿Qué", 1.85, 2.1, 0.9),
+        Word("tal?", 2.1, 2.3, 0.9),
+    ]
+    units = sentence_units(words, CFG, 60.0)
+    starts = [u.words[0].text for u in units.sentences]
+    assert starts == ["今日は", "次は", "नमस्ते।", "¿Qué"]
+    assert not starts_like_sentence(" aber")  # lower case still never opens one
