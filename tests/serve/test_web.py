@@ -88,6 +88,7 @@ def test_submit_a_video_and_watch_its_clips_play(
     title_words = {w.lower() for w in re.findall(r"\w+", clip["title"])}
     assert title_words and title_words <= {w.lower() for w in re.findall(r"\w+", clip["text"])}
     assert page.locator("#clips .groups tr").count() >= 5
+    expect(page.locator("#clips-language")).to_contain_text("spoken language: en")
     assert page.locator("#clips .features tr").count() >= 3
     expect(page.locator("#jobs li").first).to_contain_text("succeeded")
 

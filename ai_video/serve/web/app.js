@@ -226,6 +226,9 @@ async function showClips(jobId) {
     return;
   }
   $("clips-panel").hidden = false;
+  $("clips-language").textContent =
+    `spoken language: ${listing.language} (${Math.round(listing.language_probability * 100)}% sure)`;
+  $("clips-message").textContent = listing.message || "";
   const cards = listing.clips.map((clip) => clipCard(clip));
   $("clips").replaceChildren(...cards.map((c) => c.node));
   await Promise.all(cards.map((c) => c.load()));
