@@ -510,6 +510,9 @@ class LlmConfig(Section):
     backoff_s: float = Field(0.5, description="Wait before the first retry; doubles each retry.")
     max_backoff_s: float = Field(8.0, description="Longest wait between two retries.")
     temperature: float = Field(0.7, description="Sampling temperature of script requests.")
+    copy_temperature: float = Field(
+        0.3, description="Sampling temperature of clip title/description/hashtag requests."
+    )
     scene_count: int = Field(6, description="How many scenes the LLM is asked to write.")
     words_per_scene: int = Field(25, description="About how many spoken words per scene.")
     concurrent_requests: int = Field(
@@ -872,6 +875,12 @@ class MomentsConfig(Section):
     max_hashtags: int = Field(5, description="Most hashtags per clip.")
     title_max_words: int = Field(8, description="Longest title in words.")
     description_max_chars: int = Field(140, description="Longest one-line description.")
+    llm_copy: bool = Field(
+        True,
+        description="When generate.llm (an OpenAI-compatible endpoint) is configured, ask it "
+        "for each clip's title, description and hashtags; the offline copy stays when it "
+        "fails.",
+    )
     motion_full_scale: float = Field(
         12.0, description="Mean luma change (0-255) per frame that counts as full motion."
     )

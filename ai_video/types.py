@@ -526,6 +526,8 @@ class SocialCopy:
     title: str
     description: str
     hashtags: tuple[str, ...]
+    made_by: str = "yake"
+    """``yake`` (offline keyphrases of the clip's words) or ``llm:MODEL``."""
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ class ClipRecord(_Record):
     title: str = Field(description="A title built from the clip's own words.")
     description: str = Field(description="A one-line description for social posts.")
     hashtags: list[str] = Field(description="Hashtags from the clip's keyphrases.")
+    copy_by: str = Field(
+        description="Who wrote title/description/hashtags: 'yake' (offline keyphrases of the "
+        "clip's words) or 'llm:MODEL' (the configured OpenAI-compatible endpoint)."
+    )
     topics: list[int] = Field(description="Indices of the topics (manifest 'topics') it lies in.")
     spans_topics: bool = Field(description="Whether it deliberately crosses a topic boundary.")
     prompt: str | None = Field(description="The prompt this clip answers, if one was given.")

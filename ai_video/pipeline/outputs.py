@@ -103,6 +103,7 @@ def publish_clip(
         title=moment.copy.title,
         description=moment.copy.description,
         hashtags=list(moment.copy.hashtags),
+        copy_by=moment.copy.made_by,
         topics=list(moment.topics),
         spans_topics=moment.spans_topics,
         prompt=moment.prompt,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,32 @@ def produce_moments(
         embedder,
         speaker_changes_s=speaker_changes(turns),
     )
+    result = with_llm_copy(result, transcript.language, settings)
     (out / "moments.json").write_bytes(orjson.dumps(result_to_json(result)))
+
+
+def with_llm_copy(result: MomentsResult, language: str, settings: Settings) -> MomentsResult:
+    """The moments with LLM-written copy where an endpoint is configured and answers."""
+    llm = settings.generate.llm
+    if not (settings.moments.llm_copy and llm.url and llm.model and result.moments):
+        return result
+    from ai_video.generate.llm import ChatClient
+    from ai_video.generate.social_llm import llm_social_copy
+
+    client = ChatClient(llm, settings.cache.dir if settings.cache.enabled else None)
+    try:
+        moments = tuple(
+            dataclasses.replace(
+                m,
+                copy=llm_social_copy(
+                    client, m.clip.candidate.text, language, m.copy, llm.copy_temperature
+                )[0],
+            )
+            for m in result.moments
+        )
+    finally:
+        client.close()
+    return dataclasses.replace(result, moments=moments)
 
 
 def load_moments(entry: Path) -> MomentsResult:
@@ -66,8 +92,10 @@ def speaker_changes(turns: pl.DataFrame) -> list[float]:
     return [float(t) for t, a, b in zip(starts[1:], voices, voices[1:], strict=False) if a != b]
 
 
-def _clip_lengths(settings: Settings) -> list[float]:
-    return [*settings.clip_length_range(), settings.preset().target_clip_s]
+def _curate_key(settings: Settings) -> dict[str, Any]:
+    llm = settings.generate.llm
+    lengths = [*settings.clip_length_range(), settings.preset().target_clip_s]
+    return {"lengths": lengths, "llm": [llm.url, llm.model, llm.copy_temperature]}
 
 
 CURATE = Stage[MomentsResult](
@@ -76,7 +104,7 @@ CURATE = Stage[MomentsResult](
     produce=produce_moments,
     load=load_moments,
     reads=("curate", "moments", "language"),
-    key_extra=_clip_lengths,
+    key_extra=_curate_key,
     upstream=(WORD_TIMING, SPEECH, VISUALS, SPEAKERS),
     model="text",
     reads_source=False,
