@@ -102,6 +102,7 @@ def _candidate_pool(
         speaker_changes_s=evidence[0],
         shot_cuts_s=evidence[1],
     )
+    spanning = 2 if cfg.allow_spanning else 1
     candidates = candidates_from_sentences(
         units.sentences,
         min_s,
@@ -111,8 +112,13 @@ def _candidate_pool(
         may_start=units.opens,
         may_end=units.closes,
         segment_of=topic_of,
-        max_segments=2 if cfg.allow_spanning else 1,
+        max_segments=spanning,
     )
+    if not candidates:  # no whole sentence is short enough: cut long ones at their pauses
+        candidates = candidates_from_sentences(
+            units.sentences, min_s, max_s, curate_cfg, media_duration_s,
+            segment_of=topic_of, max_segments=spanning,
+        )  # fmt: skip
     table = build_features(candidates, speech, faces, (min_s, max_s, target_s), curate_cfg)
     rows = list(table.iter_rows(named=True))
     quality = np.array(

@@ -229,3 +229,31 @@ def test_results_survive_a_json_round_trip() -> None:
     assert [(t.index, t.keywords, t.evidence) for t in back.topics] == [
         (t.index, t.keywords, t.evidence) for t in result.topics
     ]
+
+
+def test_sentences_longer_than_a_clip_are_cut_at_their_pauses_not_on_shots() -> None:
+    from ai_video.curate.candidates import cut_is_in_gap
+    from ai_video.types import Segment, Word
+
+    # one 12 s sentence with breath pauses every four words; clips may be 2-4 s
+    words, t = [], 0.0
+    for i, token in enumerate([*("Today we talk about " * 6).split(), "cooking."]):
+        words.append(Word(" " + token, t, t + 0.4, 0.9))
+        t += 0.4 + (0.5 if i % 4 == 3 else 0.05)
+    transcript = Transcript("en", (Segment("", 0.0, t, tuple(words)),), "test")
+    visual, speech = _no_speech_video(t + 1.0, [])
+    result = find_moments(
+        transcript,
+        speech,
+        visual,
+        t + 1.0,
+        PRESET,
+        (2.0, 4.0),
+        (CurateConfig(max_clips=2), MomentsConfig()),
+        None,
+    )
+    assert result.moments and result.message is None
+    for m in result.moments:
+        assert m.clip.candidate.text.strip()
+        assert cut_is_in_gap(m.clip.candidate.span, words)
+        assert 2.0 <= m.clip.candidate.span.duration_s <= 4.0
