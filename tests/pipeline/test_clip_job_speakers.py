@@ -86,6 +86,7 @@ def test_the_speaker_is_framed_after_each_turn_change(job: ClipJobResult, interv
             box = interview.face_boxes[seat]
             total += 1
             hits += x <= box.x + box.w / 2 <= x + w
+    print(f"speaker in crop on {hits}/{total} output frames ({hits / total:.3f})")
     assert total > 100
     assert hits / total >= 0.95, f"speaker in crop on {hits}/{total} frames"
 
