@@ -159,7 +159,8 @@ def cluster_voices(embeddings: FloatArray, cfg: SpeakerConfig) -> npt.NDArray[np
     the cut of the tree (2..``max_voices``) with the best mean silhouette, or one voice
     when no cut reaches ``min_silhouette``. Clusters holding fewer than
     ``min_voice_share`` of the windows (windows straddling two voices) join the nearest
-    large cluster.
+    large cluster, and clusters whose mean embeddings are at least ``same_voice_cosine``
+    alike are one voice (one speaker's delivery varies; a single talker otherwise splits).
     """
     count = len(embeddings)
     if count < 3:
@@ -178,9 +179,30 @@ def cluster_voices(embeddings: FloatArray, cfg: SpeakerConfig) -> npt.NDArray[np
         score = _silhouette(distance, raw)
         if score > best_score:
             best, best_score = raw, score
+    best = _merge_same_voices(embeddings, best, cfg.same_voice_cosine)
     _, first = np.unique(best, return_index=True)
     order = {int(best[i]): rank for rank, i in enumerate(sorted(first))}
     return np.asarray([order[int(r)] for r in best], dtype=np.int64)
+
+
+def _merge_same_voices(
+    embeddings: FloatArray, labels: npt.NDArray[np.int64], min_cosine: float
+) -> npt.NDArray[np.int64]:
+    """Labels with the most alike pair of clusters merged while their centroids' cosine is at
+    least ``min_cosine``."""
+    out = labels.copy()
+    while out.max() > 0:
+        ids = np.unique(out)
+        centroids = np.stack([embeddings[out == v].mean(axis=0) for v in ids])
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        alike = centroids @ centroids.T
+        np.fill_diagonal(alike, -1.0)
+        i, j = np.unravel_index(int(np.argmax(alike)), alike.shape)
+        if alike[i, j] < min_cosine:
+            break
+        out[out == ids[j]] = ids[i]
+    _, dense = np.unique(out, return_inverse=True)
+    return np.asarray(dense, dtype=np.int64)
 
 
 def _absorb_small(

@@ -86,10 +86,14 @@ def load_moments(entry: Path) -> MomentsResult:
 
 
 def speaker_changes(turns: pl.DataFrame) -> list[float]:
-    """Times where the voice changes (natural clip and topic boundaries)."""
+    """Times where the person speaking changes (natural clip and topic boundaries): the face
+    a turn was matched to when known, else its voice, so two voice clusters that land on
+    the same face are one person."""
+    faces = turns["face_track_id"].to_list()
     voices = turns["voice_id"].to_list()
+    who = [f"face{f}" if f is not None else f"voice{v}" for f, v in zip(faces, voices, strict=True)]
     starts = turns["start_s"].to_list()
-    return [float(t) for t, a, b in zip(starts[1:], voices, voices[1:], strict=False) if a != b]
+    return [float(t) for t, a, b in zip(starts[1:], who, who[1:], strict=False) if a != b]
 
 
 def _curate_key(settings: Settings) -> dict[str, Any]:
