@@ -137,6 +137,9 @@ class MediaConfig(Section):
         True, description="Accept http(s) sources (fetched with yt-dlp before analysis)."
     )
     fetch_timeout_s: float = Field(1800.0, description="Time limit for downloading a URL source.")
+    stall_timeout_s: float = Field(
+        120.0, gt=0, description="Longest wait for the next bytes from a streaming ffmpeg."
+    )
     sample_x264_crf: int = Field(
         23,
         description="libx264 constant rate factor of the demo video ``ai-video sample`` makes "
@@ -638,6 +641,8 @@ class Settings(BaseSettings):
     ray: RayConfig = Field(default_factory=RayConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
+    url_policy: UrlPolicyConfig = Field(default_factory=lambda: UrlPolicyConfig())
+    input_policy: InputPolicyConfig = Field(default_factory=lambda: InputPolicyConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -714,3 +719,53 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+# --- issue 12: hardening (untrusted URLs and files, bounded jobs) ---------------------------
+
+
+class UrlPolicyConfig(Section):
+    """Which URLs a user may make the server fetch, and how much it fetches."""
+
+    allow_private: bool = Field(
+        False,
+        description="Fetch from loopback/private/link-local/reserved addresses too (trusted "
+        "single-user setups only; never on a shared server).",
+    )
+    allow_hosts: tuple[str, ...] = Field(
+        (),
+        description="Host names fetched even when they resolve to private addresses (an "
+        "operator's own media server): exact names, or '.example.com' for a domain.",
+    )
+    max_bytes: int = Field(4 * 1024**3, ge=1, description="Largest download in bytes.")
+    max_duration_s: float = Field(
+        4 * 3600.0, gt=0, description="Longest video a URL may name (refused before download)."
+    )
+    playlists: Literal["first", "refuse"] = Field(
+        "first", description="A playlist URL: download its first entry only, or refuse it."
+    )
+
+
+class InputPolicyConfig(Section):
+    """What an untrusted media file may be, checked on its header before any decode."""
+
+    formats: tuple[str, ...] = Field(
+        (
+            *("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv"),
+            *("mpegts", "mpeg", "ogg", "wav", "mp3", "flac", "aac", "asf"),
+        ),
+        description="Demuxers a user's file may be read with (no playlists: hls, dash, "
+        "concat and image2 would read other files).",
+    )
+    max_file_bytes: int = Field(8 * 1024**3, ge=1, description="Largest source file.")
+    max_duration_s: float = Field(4 * 3600.0, gt=0, description="Longest source in seconds.")
+    max_pixels: int = Field(
+        3840 * 2160, ge=1, description="Largest picture (width x height) of the video stream."
+    )
+    max_streams: int = Field(16, ge=1, description="Most streams one source may hold.")
+    job_deadline_s: float = Field(
+        4 * 3600.0, gt=0, description="Wall-clock limit of one job's media processes."
+    )
+
+
+Settings.model_rebuild()  # the sections above are referenced by Settings before they exist

@@ -26,7 +26,7 @@ def open_source(
     from ai_video.media.fetch import resolve_source
     from ai_video.media.probe import probe, require_audio, require_video
 
-    path = resolve_source(source, work_dir, settings.media)
+    path = resolve_source(source, work_dir, settings.media, settings.url_policy)
     info = probe(path, settings.media)
     if needs_video:
         require_video(info)
