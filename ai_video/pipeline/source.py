@@ -24,10 +24,11 @@ def open_source(
 ) -> SourceRef:
     """Fetch (URLs) and probe a source; reject input the job cannot use."""
     from ai_video.media.fetch import resolve_source
-    from ai_video.media.probe import probe, require_audio, require_video
+    from ai_video.media.input_policy import probe_untrusted
+    from ai_video.media.probe import require_audio, require_video
 
     path = resolve_source(source, work_dir, settings.media, settings.url_policy)
-    info = probe(path, settings.media)
+    info = probe_untrusted(path, settings.media, settings.input_policy)
     if needs_video:
         require_video(info)
     require_audio(info)
