@@ -643,6 +643,7 @@ class Settings(BaseSettings):
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     url_policy: UrlPolicyConfig = Field(default_factory=lambda: UrlPolicyConfig())
     input_policy: InputPolicyConfig = Field(default_factory=lambda: InputPolicyConfig())
+    api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -765,6 +766,16 @@ class InputPolicyConfig(Section):
     max_streams: int = Field(16, ge=1, description="Most streams one source may hold.")
     job_deadline_s: float = Field(
         4 * 3600.0, gt=0, description="Wall-clock limit of one job's media processes."
+    )
+
+
+class ApiOptionsConfig(Section):
+    """What API callers may choose beyond the bounded job options."""
+
+    asr_models: tuple[str, ...] = Field(
+        (),
+        description="ASR model names callers may pick besides the bundled ones and asr.model "
+        "(each may download weights; list only names you trust).",
     )
 
 
