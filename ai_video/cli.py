@@ -406,6 +406,9 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    expires_days: Annotated[
+        float | None, typer.Option("--expires-days", min=0.0, help="Valid for this many days.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Create an API key; it is printed once (only its hash is stored)."""
@@ -414,8 +417,39 @@ def keys_create(
     def body() -> None:
         from ai_video.serve.commands import create_key
 
-        key = create_key(name, _settings(config, {}))
+        key = create_key(name, _settings(config, {}), expires_days)
         out_console.print(key, highlight=False, soft_wrap=True)
+
+    guarded(body)
+
+
+@keys_app.command("list")
+def keys_list(config: ConfigOpt = None) -> None:
+    """List API keys: id, name, created, expires, revoked (the keys themselves are not kept)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.serve.commands import key_table
+
+        for line in key_table(_settings(config, {})):
+            typer.echo(line)
+
+    guarded(body)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `ai-video keys list`).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Revoke an API key: it stops working at once; its jobs and clips stay."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.serve.commands import revoke_key
+
+        revoke_key(key_id, _settings(config, {}))
+        typer.echo(f"revoked {key_id}")
 
     guarded(body)
 

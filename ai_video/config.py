@@ -777,6 +777,15 @@ class ApiOptionsConfig(Section):
         description="ASR model names callers may pick besides the bundled ones and asr.model "
         "(each may download weights; list only names you trust).",
     )
+    max_active_jobs_per_key: int = Field(
+        4, ge=1, description="Queued plus running jobs one API key may have at once (429 above)."
+    )
+    public_docs: bool = Field(
+        False, description="Serve /docs and /openapi.json without a key (else a key is needed)."
+    )
+    public_metrics: bool = Field(
+        False, description="Serve /metrics without a key (else a key is needed)."
+    )
 
 
 Settings.model_rebuild()  # the sections above are referenced by Settings before they exist

@@ -147,6 +147,8 @@ class ApiKey:
     id: str
     name: str
     created_at: float
+    expires_at: float | None = None
+    revoked_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -211,15 +213,40 @@ class StageHistogram:
     sum_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class AdmissionLimits:
+    """Per key: submissions since ``since`` (at most ``max_recent``) and jobs still active."""
+
+    since: float
+    max_recent: int
+    max_active: int
+
+
+RATE_LIMITED = "rate"
+TOO_MANY_ACTIVE = "active"
+
+
 class JobStore(Protocol):
     """Durable record of API keys and jobs."""
 
-    def add_key(self, name: str, key_hash: str) -> ApiKey:
-        """Record a new API key by its hash."""
+    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
         ...
 
     def key_for_hash(self, key_hash: str) -> ApiKey:
-        """The key with this hash; raises UnknownApiKey."""
+        """The live key with this hash; raises UnknownApiKey (also revoked or expired)."""
+        ...
+
+    def keys(self) -> list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        """Revoke a key by id; raises UnknownApiKey."""
+        ...
+
+    def add_job_within_limits(self, job: JobRecord, limits: AdmissionLimits) -> str | None:
+        """Record ``job`` only if its owner is within ``limits``, atomically; else why not."""
         ...
 
     def add_job(self, job: JobRecord) -> None:

@@ -67,6 +67,7 @@ def service_settings(root: Path) -> Settings:
             "platforms.square.height_px": 720,
             "render.x264_preset": "ultrafast",
             "ray.num_cpus": 2,
+            "api_options.public_metrics": True,  # read as a key-less scraper would
         }
     )
 

@@ -34,8 +34,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def test_openapi_describes_both_submission_kinds_and_bearer_auth(served: Served) -> None:
-    client, _, _ = served
-    schema = client.get("/openapi.json").json()
+    client, _, headers = served
+    assert client.get("/openapi.json").status_code == 401  # behind a key by default
+    schema = client.get("/openapi.json", headers=headers).json()
     post = schema["paths"]["/v1/jobs"]["post"]
     content = post["requestBody"]["content"]
     assert "file" in content["multipart/form-data"]["schema"]["required"]
