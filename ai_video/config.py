@@ -644,6 +644,7 @@ class Settings(BaseSettings):
     url_policy: UrlPolicyConfig = Field(default_factory=lambda: UrlPolicyConfig())
     input_policy: InputPolicyConfig = Field(default_factory=lambda: InputPolicyConfig())
     api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
+    tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -785,6 +786,17 @@ class ApiOptionsConfig(Section):
     )
     public_metrics: bool = Field(
         False, description="Serve /metrics without a key (else a key is needed)."
+    )
+
+
+class TenantConfig(Section):
+    """Whom a job runs for (set per job by the API server; empty for local runs)."""
+
+    cache_namespace: str = Field(
+        "",
+        max_length=64,
+        description="Stage-cache scope: jobs with different namespaces never share entries "
+        "(the API sets the caller's key id).",
     )
 
 

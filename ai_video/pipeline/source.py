@@ -32,4 +32,5 @@ def open_source(
     if needs_video:
         require_video(info)
     require_audio(info)
-    return SourceRef(path=path, fingerprint=source_fingerprint(path), info=info)
+    fingerprint = source_fingerprint(path, settings.tenant.cache_namespace)
+    return SourceRef(path=path, fingerprint=fingerprint, info=info)

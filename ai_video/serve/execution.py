@@ -151,7 +151,9 @@ def execute_job(
     paths = JobPaths(settings.serve.data_dir)
     try:
         store.claim(job.id, job.attempt)
-        job_settings = job.options.apply(settings)
+        job_settings = job.options.apply(settings).with_overrides(
+            {"tenant.cache_namespace": job.owner_key_id}
+        )
         progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
         request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
         try:
