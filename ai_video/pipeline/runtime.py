@@ -116,3 +116,23 @@ def run_generate(
             )
         finally:
             backend.close()
+
+
+def stop_ray_after_interrupt() -> None:
+    """Shut down the Ray this process started, and every process it left (after a signal).
+
+    ``ray_session`` shuts Ray down when its block ends, but a signal that lands while
+    ``ray.init`` is still starting the local node unwinds before Ray knows its node, and
+    the raylet's agents outlive it. So the process tree is taken first, Ray is shut down,
+    and whatever of the tree still runs is stopped.
+    """
+    import sys
+
+    from ai_video.media.processes import child_processes, stop_processes
+
+    started = child_processes()
+    if "ray" in sys.modules:
+        import ray
+
+        ray.shutdown()
+    stop_processes(started)
