@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools ai_video needs (ffmpeg with libx264/libass, a font, espeak-ng,
-# and chromium for the browser test) with apt-get when they are missing; says clearly
-# what to do when it cannot.
+# the PostgreSQL server for the store tests, and chromium for the browser test) with apt-get
+# when they are missing; says clearly what to do when it cannot.
 set -euo pipefail
 need=()
 command -v ffmpeg  >/dev/null || need+=(ffmpeg)
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# the store tests run against a throwaway PostgreSQL server too (tests/serve/postgres.py)
+command -v pg_ctl >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
 if [ "${AI_VIDEO_BROWSER_TESTS:-1}" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
 fi

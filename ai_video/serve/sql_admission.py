@@ -40,8 +40,8 @@ def admit_job(conn: sa.Connection, row: dict[str, Any], limits: AdmissionLimits)
     values = sa.select(
         *(sa.literal(value, type_=_jobs.c[name].type).label(name) for name, value in row.items())
     ).where(recent < limits.max_recent, active < limits.max_active)
-    inserted = conn.execute(_jobs.insert().from_select(list(row), values)).rowcount
-    if inserted == 1:
+    insert = _jobs.insert().from_select(list(row), values).returning(_jobs.c.id)
+    if conn.execute(insert).first() is not None:  # (rowcount is unreliable for INSERT..SELECT)
         return None
     counts = conn.execute(sa.select(recent.label("recent"), active.label("active"))).one()
     return RATE_LIMITED if counts.recent >= limits.max_recent else TOO_MANY_ACTIVE

@@ -45,8 +45,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[SqlJobStore]:
-    opened = open_store(_settings(tmp_path).serve, clock=clock)
+def store(tmp_path: Path, clock: Clock, store_url: str | None) -> Iterator[SqlJobStore]:
+    """A SQLite or PostgreSQL store (each test runs on both) with the test's clock."""
+    opened = open_store(_settings(tmp_path, **{"serve.db_url": store_url}).serve, clock=clock)
     yield opened
     opened.close()
 
@@ -75,8 +76,10 @@ def test_revoked_and_expired_keys_stop_working(
         assert answer.status_code == 401 and "expired" in answer.json()["detail"]
 
 
-def test_keys_list_and_revoke_commands(tmp_path: Path) -> None:
+def test_keys_list_and_revoke_commands(tmp_path: Path, store_url: str | None) -> None:
     env = {"AI_VIDEO_SERVE__DATA_DIR": str(tmp_path)}
+    if store_url:
+        env["AI_VIDEO_SERVE__DB_URL"] = store_url
     runner = CliRunner()
     made = runner.invoke(cli_app, ["keys", "create", "carol", "--expires-days", "1"], env=env)
     assert made.exit_code == 0, made.output

@@ -19,10 +19,16 @@ Served = tuple[TestClient, SqlJobStore, dict[str, str]]
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """The app on a temp data dir with jobs on threads, and the headers of a valid key."""
+def served(tmp_path: Path, store_url: str | None) -> Iterator[Served]:
+    """The app on a temp data dir (SQLite or PostgreSQL store) with jobs on threads, and the
+    headers of a valid key."""
     settings = Settings().with_overrides(
-        {"serve.data_dir": str(tmp_path), "media.allow_urls": False, "ray.enabled": False}
+        {
+            "serve.data_dir": str(tmp_path),
+            "serve.db_url": store_url,
+            "media.allow_urls": False,
+            "ray.enabled": False,
+        }
     )
     store = open_store(settings.serve)
     runner = ThreadJobRunner(settings, store, run_clip_request)

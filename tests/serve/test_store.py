@@ -1,4 +1,5 @@
-"""The SQL job store on a real SQLite file: durability, paging, attempts, deletion, metrics."""
+"""The SQL job store on SQLite and on a real PostgreSQL server: durability, paging, attempts,
+deletion, metrics."""
 
 from __future__ import annotations
 
@@ -45,9 +46,10 @@ def queued_job(owner: str, created_at: float, **options: object) -> JobRecord:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlJobStore:
-    """A store on a SQLite file in a temp folder, with a settable clock."""
-    return open_store(ServeConfig(data_dir=tmp_path), clock=FakeClock())
+def store(tmp_path: Path, store_url: str | None) -> SqlJobStore:
+    """A store on a SQLite file in a temp folder or a fresh PostgreSQL database, with a
+    settable clock."""
+    return open_store(ServeConfig(data_dir=tmp_path, db_url=store_url), clock=FakeClock())
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
@@ -57,8 +59,8 @@ def test_default_url_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     )
 
 
-def test_jobs_survive_reopening_the_store(tmp_path: Path) -> None:
-    cfg = ServeConfig(data_dir=tmp_path)
+def test_jobs_survive_reopening_the_store(tmp_path: Path, store_url: str | None) -> None:
+    cfg = ServeConfig(data_dir=tmp_path, db_url=store_url)
     first = open_store(cfg)
     key = first.add_key("alice", "h" * 64)
     job = queued_job(key.id, 10.0, max_clips=3, prompt="rockets")
