@@ -784,6 +784,9 @@ class ApiOptionsConfig(Section):
     public_docs: bool = Field(
         False, description="Serve /docs and /openapi.json without a key (else a key is needed)."
     )
+    max_job_attempts: int = Field(
+        3, ge=1, description="Attempts a job gets across server restarts before it fails."
+    )
     public_metrics: bool = Field(
         False, description="Serve /metrics without a key (else a key is needed)."
     )

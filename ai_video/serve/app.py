@@ -106,7 +106,9 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        requeued = await run_in_threadpool(store.requeue_unfinished)
+        requeued = await run_in_threadpool(
+            store.requeue_unfinished, settings.api_options.max_job_attempts
+        )
         for job in requeued:
             log.info("re-queued job %s (attempt %d) after a restart", job.id, job.attempt)
             runner.submit(job)

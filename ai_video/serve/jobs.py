@@ -285,8 +285,8 @@ class JobStore(Protocol):
         """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
         ...
 
-    def requeue_unfinished(self) -> list[JobRecord]:
-        """Re-queue every queued or running job under a new attempt (after a restart)."""
+    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
+        """Re-queue unfinished jobs under a new attempt; fail those out of attempts."""
         ...
 
     def state_counts(self) -> dict[JobState, int]:

@@ -227,8 +227,12 @@ class SqlJobStore:
             raise JobNotFound(f"job {job_id} not found")
         return replace(job, state=state)
 
-    def requeue_unfinished(self) -> list[JobRecord]:
-        """Re-queue every queued or running job under a new attempt (after a restart)."""
+    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
+        """Re-queue every queued or running job under a new attempt (after a restart).
+
+        A job that already had ``max_attempts`` attempts fails for good instead, so a job
+        that crashes its server cannot crash it again and again.
+        """
         query = (
             sa.select(_jobs.c.id, _jobs.c.attempt)
             .where(
@@ -240,18 +244,20 @@ class SqlJobStore:
             unfinished = conn.execute(query).all()
         requeued = []
         for job_id, attempt in unfinished:
+            given_up = max_attempts is not None and attempt >= max_attempts
+            values: dict[str, Any] = (
+                {"state": JobState.FAILED.value, "finished_at": self._clock(),
+                 "error": f"gave up after {attempt} attempts (each ended with the server)"}
+                if given_up
+                else {"attempt": attempt + 1, "state": JobState.QUEUED.value,
+                      "started_at": None, "stages": []}
+            )  # fmt: skip
             try:
-                self._update_attempt(
-                    job_id,
-                    attempt,
-                    attempt=attempt + 1,
-                    state=JobState.QUEUED.value,
-                    started_at=None,
-                    stages=[],
-                )
+                self._update_attempt(job_id, attempt, **values)
             except JobWithdrawn:
                 continue  # deleted or requeued by someone else in the meantime
-            requeued.append(self.job(job_id))
+            if not given_up:
+                requeued.append(self.job(job_id))
         return requeued
 
     def state_counts(self) -> dict[JobState, int]:

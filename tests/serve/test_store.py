@@ -171,3 +171,19 @@ def test_state_counts_and_stage_histograms(store: SqlJobStore) -> None:
     assert render.stage == "render"
     assert render.buckets == ((1.0, 1), (5.0, 2), (10.0, 3))
     assert render.count == 3 and render.sum_s == pytest.approx(sum(walls))
+
+
+def test_requeue_gives_up_after_the_attempt_limit(store: SqlJobStore) -> None:
+    """A job that keeps ending with its server fails for good instead of crash-looping."""
+    key = store.add_key("alice", "h" * 64)
+    job = queued_job(key.id, 10.0)
+    store.add_job(job)
+    for attempt in (1, 2):
+        store.claim(job.id, attempt)
+        (requeued,) = store.requeue_unfinished(max_attempts=3)
+        assert requeued.attempt == attempt + 1
+    store.claim(job.id, 3)
+    assert store.requeue_unfinished(max_attempts=3) == []
+    failed = store.job(job.id)
+    assert failed.state is JobState.FAILED and "gave up after 3 attempts" in (failed.error or "")
+    assert store.requeue_unfinished(max_attempts=3) == []  # and it stays failed
