@@ -784,6 +784,9 @@ class ApiOptionsConfig(Section):
     public_docs: bool = Field(
         False, description="Serve /docs and /openapi.json without a key (else a key is needed)."
     )
+    clip_duration_tolerance_s: float = Field(
+        0.5, gt=0, description="How far a finished clip's length may be from its plan."
+    )
     max_job_attempts: int = Field(
         3, ge=1, description="Attempts a job gets across server restarts before it fails."
     )

@@ -158,12 +158,14 @@ def execute_job(
         request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
         try:
             result = run_clip_request(request, job_settings, progress)
+            verify_outputs(result, job_settings)
         except AiVideoError as exc:
-            store.fail(job.id, job.attempt, str(exc))
+            store.fail(job.id, job.attempt, public_error(str(exc), settings))
             return ExecutionResult.FAILED
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.id)
-            store.fail(job.id, job.attempt, f"internal error: {type(exc).__name__}: {exc}")
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            store.fail(job.id, job.attempt, public_error(reason, settings))
             return ExecutionResult.FAILED
         progress.finish(result.stage_wall_s)
         store.complete(job.id, job.attempt, _outcome(result, progress.stages))
@@ -174,6 +176,23 @@ def execute_job(
     except KeyboardInterrupt:  # how Ray delivers a cancellation (DELETE, shutdown)
         _remove_if_deleted(store, paths, job.id)
         raise
+
+
+def verify_outputs(result: ClipJobResult, settings: Settings) -> None:
+    """Raise unless every clip of ``result`` is a complete file of its planned length."""
+    from ai_video.media.verify import verify_clip
+
+    tolerance_s = settings.api_options.clip_duration_tolerance_s
+    for clip in result.clips:
+        path = result.out_dir / Path(clip.file).name
+        verify_clip(path, clip.duration_s, settings.media, tolerance_s)
+
+
+def public_error(reason: str, settings: Settings) -> str:
+    """A job's error as its owner sees it: no server folder in it."""
+    for folder in {str(Path(settings.serve.data_dir).absolute()), str(settings.serve.data_dir)}:
+        reason = reason.replace(folder + "/", "").replace(folder, "…")
+    return reason
 
 
 def _outcome(result: ClipJobResult, stages: tuple[StageProgress, ...]) -> JobOutcome:
