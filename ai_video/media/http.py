@@ -70,11 +70,15 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         follow_redirects: bool = False,
     ) -> None:
-        """Prepare the connection pool (no request is sent yet)."""
-        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        """Prepare the connection pool (no request is sent yet).
+
+        ``bearer_token`` goes with the API calls (:meth:`post_json`, :meth:`get_json`) only,
+        never with :meth:`download`: a result URL may name any host, and the token is not
+        theirs to see (httpx also drops it on a redirect to another origin).
+        """
+        self._auth = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self._http = httpx.Client(
             timeout=timeout_s,
-            headers=headers,
             transport=transport,
             follow_redirects=follow_redirects,
         )
@@ -97,7 +101,9 @@ class HttpClient:
         for attempt in range(1, retry.max_attempts + 1):
             self.requests += 1
             try:
-                response = self._http.post(url, content=orjson.dumps(body), headers=_JSON)
+                response = self._http.post(
+                    url, content=orjson.dumps(body), headers=_JSON | self._auth
+                )
             except httpx.TransportError as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
                 wait_s = retry.wait_s(attempt, None)
@@ -123,7 +129,7 @@ class HttpClient:
         """GET ``url`` and parse its JSON body; :class:`HttpError` (``Name: detail``) on failure."""
         self.requests += 1
         try:
-            response = self._http.get(url, params=params)
+            response = self._http.get(url, params=params, headers=self._auth)
             response.raise_for_status()
             return orjson.loads(response.content)
         except (httpx.HTTPError, orjson.JSONDecodeError) as exc:
