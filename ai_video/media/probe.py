@@ -90,8 +90,7 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
     for s in streams:
         if s.get("codec_type") != "video":
             continue
-        disposition = s.get("disposition") or {}
-        if disposition.get("attached_pic") or s.get("codec_name") in _STILL_IMAGE_CODECS:
+        if _is_still_picture(s):
             continue
         avg = _rate(s.get("avg_frame_rate"))
         real = _rate(s.get("r_frame_rate"))
@@ -111,6 +110,17 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
             nominal_fps=nominal,
         )
     return None
+
+
+def _is_still_picture(stream: dict[str, Any]) -> bool:
+    """Cover art or a single picture, not video (an MJPEG *movie* is video)."""
+    if (stream.get("disposition") or {}).get("attached_pic"):
+        return True
+    if stream.get("codec_name") not in _STILL_IMAGE_CODECS:
+        return False
+    frames = str(stream.get("nb_frames") or "")
+    moving = _rate(stream.get("avg_frame_rate")) > 0 and (not frames.isdigit() or int(frames) > 1)
+    return not moving
 
 
 def _audio_stream(streams: list[dict[str, Any]]) -> AudioStreamInfo | None:
