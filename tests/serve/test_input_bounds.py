@@ -2,7 +2,7 @@
 
 The app runs on a temp SQLite store with a runner that records jobs instead of running
 them: these tests are about the HTTP boundary. The property-based tests (hypothesis) throw
-arbitrary JSON bodies, form fields and source lists at it.
+arbitrary JSON bodies, form fields, batch source lists and generate scripts at it.
 """
 
 from __future__ import annotations
@@ -177,3 +177,23 @@ def test_batch_video_id_must_be_a_plain_folder_name(tmp_path: Path, video_id: st
     path.write_text(f'source,video_id\nhttps://example.com/a.mp4,"{video_id}"\n')
     with pytest.raises(InputError, match="video_id"):
         read_source_list(path)
+
+
+script_text = st.lists(
+    st.sampled_from(["# Title\n", "## Scene\n", "visual: ../../etc/passwd.png\n", "\n\n", "- x\n"])
+    | st.text(max_size=80),
+    max_size=12,
+).map("".join)
+
+
+@FUZZ
+@given(text=script_text)
+def test_any_generate_script_is_parsed_or_refused(text: str) -> None:
+    """The generate script parser answers any text with a Script or an InputError."""
+    from ai_video.generate.script import parse_script
+
+    try:
+        script = parse_script(text)
+    except InputError:
+        return
+    assert script.scenes and all(scene.text.strip() for scene in script.scenes)
