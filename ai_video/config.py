@@ -806,4 +806,9 @@ class TenantConfig(Section):
     )
 
 
+CACHE_IN_USE_S = 6 * 3600.0
+"""A stage-cache entry used (looked up or written) this recently may be in use by a running
+job, so eviction leaves it alone even when the cache is over its size cap for a while."""
+
+
 Settings.model_rebuild()  # the sections above are referenced by Settings before they exist

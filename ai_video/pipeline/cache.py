@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 import xxhash
 
+from ai_video.config import CACHE_IN_USE_S
 from ai_video.pipeline.serialize import to_jsonable
 
 log = logging.getLogger(__name__)
@@ -138,13 +139,21 @@ class StageCache:
         """Total bytes held by complete entries."""
         return sum(size for _, size, _ in self._entries())
 
-    def evict(self) -> int:
-        """Remove least-recently-used entries until the cache fits ``max_bytes``; return count."""
+    def evict(self, in_use_s: float = CACHE_IN_USE_S) -> int:
+        """Remove least-recently-used entries until the cache fits ``max_bytes``; return count.
+
+        Entries used in the last ``in_use_s`` seconds may be read by a running job and are
+        never removed: the cache can stay over its cap until they age.
+        """
         entries = sorted(self._entries(), key=lambda e: e[2])
         total = sum(size for _, size, _ in entries)
         removed = 0
-        for path, size, _ in entries:
+        recent = time.time() - in_use_s
+        for path, size, used_at in entries:
             if total <= self.max_bytes:
+                break
+            if used_at >= recent:
+                log.info("cache: %d bytes over its cap, all in recent use", total - self.max_bytes)
                 break
             shutil.rmtree(path, ignore_errors=True)
             total -= size

@@ -65,13 +65,26 @@ def test_lru_eviction_keeps_recent_entries(tmp_path: Path) -> None:
     for i in range(3):
         cache.get_or_create("s", f"{i:032d}", lambda d: (d / "f").write_bytes(b"x" * 1000))
         entry = cache.entry_dir(f"{i:032d}") / ".entry.json"
-        os.utime(entry, (time.time() - 100 + i, time.time() - 100 + i))
+        used_at = time.time() - 7 * 3600 + i  # older than the in-use window
+        os.utime(entry, (used_at, used_at))
     cache.max_bytes = 2500
     cache.lookup("s", f"{0:032d}")  # touch the oldest: it becomes the most recent
     cache.get_or_create("s", f"{3:032d}", lambda d: (d / "f").write_bytes(b"x" * 1000))
     present = [i for i in range(4) if cache.lookup("s", f"{i:032d}") is not None]
     assert 0 in present and 3 in present and 1 not in present
     assert cache.size_bytes() <= 2500
+
+
+def test_eviction_never_removes_entries_in_recent_use(tmp_path: Path) -> None:
+    """A job may still be reading an entry it looked up: over the cap, it stays anyway."""
+    cache = StageCache(tmp_path / "c", max_bytes=10**9)
+    for i in range(3):
+        cache.get_or_create("s", f"{i:032d}", lambda d: (d / "f").write_bytes(b"x" * 1000))
+    cache.max_bytes = 1500
+    assert cache.evict() == 0  # all three were used just now
+    assert cache.size_bytes() > cache.max_bytes
+    assert cache.evict(in_use_s=0.0) == 2  # once they age, LRU eviction resumes
+    assert cache.size_bytes() <= 1500
 
 
 def _sampled_fingerprint(path: Path) -> str:
