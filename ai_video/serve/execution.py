@@ -164,7 +164,8 @@ def execute_job(
             return ExecutionResult.FAILED
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.id)
-            reason = f"internal error: {type(exc).__name__}: {exc}"
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            reason = f"internal error: {type(exc).__name__}: {detail}"  # OSError: no file names
             store.fail(job.id, job.attempt, public_error(reason, settings))
             return ExecutionResult.FAILED
         progress.finish(result.stage_wall_s)
@@ -190,7 +191,8 @@ def verify_outputs(result: ClipJobResult, settings: Settings) -> None:
 
 def public_error(reason: str, settings: Settings) -> str:
     """A job's error as its owner sees it: no server folder in it."""
-    for folder in {str(Path(settings.serve.data_dir).absolute()), str(settings.serve.data_dir)}:
+    folders = (settings.serve.data_dir, settings.cache.dir)
+    for folder in {str(p) for f in folders for p in (Path(f).absolute(), f)}:
         reason = reason.replace(folder + "/", "").replace(folder, "…")
     return reason
 
