@@ -291,3 +291,41 @@ def test_live_streams_are_refused(media_server: Served, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="live streams are not accepted"):
         resolve_source(f"{media_server.base}/live.m3u8", tmp_path, MEDIA, PRIVATE_OK)
     assert not any(p.suffix in (".mp4", ".ts") for p in tmp_path.rglob("*"))
+
+
+def _download(url: str, policy: UrlPolicyConfig, dest: Path) -> Path:
+    from ai_video.media.http import HttpClient
+
+    client = HttpClient(5.0, follow_redirects=True, download_policy=policy)
+    try:
+        return client.download(url, lambda _ct: dest, 10_000_000)
+    finally:
+        client.close()
+
+
+def test_http_downloads_follow_the_policy_too(
+    media_server: Served, redirector: Served, names: dict[str, str], tmp_path: Path
+) -> None:
+    """Visual-provider result URLs: refused on loopback, by name, and after a redirect."""
+    from ai_video.media.http import HttpError
+
+    names["img.example.com"] = names["cdn.internal"] = names["img.internal"] = "127.0.0.1"
+    before = len(media_server.hits)
+    for url in (
+        f"{media_server.base}/clip.mp4",
+        f"http://img.example.com:{media_server.port}/clip.mp4",
+    ):
+        with pytest.raises(HttpError, match="refused by the URL policy"):
+            _download(url, UrlPolicyConfig(), tmp_path / "a.mp4")
+    redirector.location = f"{media_server.base}/clip.mp4"
+    with pytest.raises(HttpError, match="refused by the URL policy"):
+        _download(
+            f"http://cdn.internal:{redirector.port}/x",
+            UrlPolicyConfig(allow_hosts=("cdn.internal",)),
+            tmp_path / "b.mp4",
+        )
+    assert len(media_server.hits) == before
+    allowed = UrlPolicyConfig(allow_hosts=(".internal",))
+    redirector.location = f"http://img.internal:{media_server.port}/clip.mp4"
+    got = _download(f"http://cdn.internal:{redirector.port}/x", allowed, tmp_path / "c.mp4")
+    assert got.read_bytes() == (media_server.folder / "clip.mp4").read_bytes()
