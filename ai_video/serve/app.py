@@ -328,7 +328,7 @@ async def _receive_upload(
     if "caption_style" in fields:
         try:
             fields["caption_style"] = json.loads(form.fields["caption_style"])
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nesting deeper than the parser's stack
             raise ConfigError("caption_style must be a JSON object") from None
     options = _validated(JobOptions, fields)
     return str(form.file_path), form.file_name, options

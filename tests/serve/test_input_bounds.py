@@ -55,6 +55,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
         {
             "serve.data_dir": str(root),
             "serve.submissions_per_minute": 1_000_000,
+            "api_options.max_active_jobs_per_key": 1_000_000,  # nothing runs: all stay queued
             "ray.enabled": False,
         }
     )
@@ -197,3 +198,17 @@ def test_any_generate_script_is_parsed_or_refused(text: str) -> None:
     except InputError:
         return
     assert script.scenes and all(scene.text.strip() for scene in script.scenes)
+
+
+def test_deeply_nested_caption_style_is_a_422(api: tuple[TestClient, dict[str, str]]) -> None:
+    """60,000 nested brackets in a form field blew Python's JSON parser stack (a 500)."""
+    client, headers = api
+    answer = client.post(
+        "/v1/jobs",
+        data={"caption_style": "[" * 60_000},
+        files={"file": ("a.mp4", b"x", "video/mp4")},
+        headers=headers,
+    )
+    assert answer.status_code == 422 and "caption_style" in answer.json()["detail"]
+    status, _ = _post_json(api, {"source_url": URL})  # and the service still answers
+    assert status == 202
