@@ -180,6 +180,9 @@ def _raise_refusal(refusals: list[str], ledger: ProxyLedger) -> None:
 
 
 def _downloaded_path(info: Any, ledger: ProxyLedger) -> Path:
+    if _is_playlist(info):  # the first entry was downloaded (playlist_items "1")
+        entries = [e for e in info.get("entries") or () if isinstance(e, dict)]
+        info = next((e for e in entries if e.get("requested_downloads")), {})
     downloads = info.get("requested_downloads") if isinstance(info, dict) else None
     if not downloads:
         raise _FetchFailed(f"yt-dlp reported no downloaded file; proxy: {ledger.refusals}")

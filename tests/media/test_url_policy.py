@@ -66,6 +66,11 @@ def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("served")
     make_lavfi_clip(folder / "clip.mp4", duration_s=1.0, size="320x240")
     _live_playlist(folder)
+    make_lavfi_clip(folder / "second.mp4", duration_s=1.5, size="160x120")
+    (folder / "two.html").write_text(
+        "<html><head><title>Two talks</title></head><body>"
+        '<video src="clip.mp4"></video><video src="second.mp4"></video></body></html>'
+    )
     served = Served(port=0, folder=folder)
 
     class Files(SimpleHTTPRequestHandler):
@@ -329,3 +334,17 @@ def test_http_downloads_follow_the_policy_too(
     redirector.location = f"http://img.internal:{media_server.port}/clip.mp4"
     got = _download(f"http://cdn.internal:{redirector.port}/x", allowed, tmp_path / "c.mp4")
     assert got.read_bytes() == (media_server.folder / "clip.mp4").read_bytes()
+
+
+def test_a_playlist_gives_its_first_entry_or_is_refused(
+    media_server: Served, tmp_path: Path
+) -> None:
+    """A page with two videos is a playlist to yt-dlp: one download, or none when refused."""
+    url = f"{media_server.base}/two.html"
+    first = resolve_source(url, tmp_path / "first", MEDIA, PRIVATE_OK)
+    assert [p.name for p in (tmp_path / "first").iterdir()] == [first.name]
+    assert first.read_bytes() == (media_server.folder / "clip.mp4").read_bytes()
+    refuse = UrlPolicyConfig(allow_private=True, playlists="refuse")
+    with pytest.raises(InputError, match="playlists are not accepted"):
+        resolve_source(url, tmp_path / "refused", MEDIA, refuse)
+    assert not any((tmp_path / "refused").glob("*.mp4"))
