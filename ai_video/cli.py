@@ -42,6 +42,14 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (see docs/usage.md).")
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="Spoken language: 'auto' (default: identified on speech windows) or a code "
+        "such as en, fr, de, ja.",
+    ),
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -144,8 +152,22 @@ def clip(
     max_clips: Annotated[int | None, typer.Option("--max-clips", min=1)] = None,
     min_s: Annotated[float | None, typer.Option("--min-s", help="Shortest clip (s).")] = None,
     max_s: Annotated[float | None, typer.Option("--max-s", help="Longest clip (s).")] = None,
-    prompt: Annotated[str | None, typer.Option(help="What the clips should be about.")] = None,
+    prompt: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What the clips should be about (repeat, or separate with ';', for clips per "
+            "prompt); clips that do not match are not offered."
+        ),
+    ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            help="auto | speaker (frame who speaks) | split (two people stacked) | fit "
+            "(whole frame over a blurred copy); default auto."
+        ),
+    ] = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
     config: ConfigOpt = None,
@@ -165,8 +187,10 @@ def clip(
                 "curate.max_clips": max_clips,
                 "curate.min_s": min_s,
                 "curate.max_s": max_s,
-                "curate.prompt": prompt,
+                "curate.prompt": "; ".join(prompt) if prompt else None,
                 "asr.model": asr_model,
+                "language.language": language,
+                "layout.layout": layout,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
             },
@@ -181,14 +205,17 @@ def clip(
 
 def _print_clips(result: ClipJobResult) -> None:
     table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
-    for col in ("#", "file", "start", "end", "score", "text"):
+    for col in ("#", "file", "start", "end", "score", "title", "text"):
         table.add_column(col, overflow="fold")
     for c in result.clips:
-        text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
+        text = c.text if len(c.text) <= 60 else c.text[:59] + "…"
         table.add_row(
-            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
-        )
+            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score_100:.0f}",
+            c.title, text,
+        )  # fmt: skip
     out_console.print(table)
+    if result.manifest.message:
+        out_console.print(f"[bold yellow]{result.manifest.message}[/]")
     out_console.print(f"manifest: {result.manifest_path}")
 
 
@@ -198,6 +225,7 @@ def transcribe(
     out: Annotated[Path, typer.Option("--out", "-o", help="Transcript file to write.")],
     fmt: Annotated[str, typer.Option("--format", help="json | srt | vtt")] = "json",
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -210,10 +238,10 @@ def transcribe(
 
         if fmt not in ("json", "srt", "vtt"):
             raise InputError(f"--format must be json, srt or vtt (got {fmt!r})")
-        settings = _settings(config, {"asr.model": asr_model})
+        settings = _settings(config, {"asr.model": asr_model, "language.language": language})
         transcript = run_transcribe_job(source, settings)
         write_transcript(transcript, out, fmt)
-        out_console.print(f"{len(transcript.words)} words -> {out}")
+        out_console.print(f"{len(transcript.words)} words ({transcript.language}) -> {out}")
 
     guarded(body)
 

@@ -13,26 +13,23 @@ from ai_video.types import Segment, Transcript, Word
 
 
 def transcript_to_json(transcript: Transcript) -> bytes:
-    """The transcript as JSON: language, model, text, and segments with timed words."""
+    """The transcript as JSON: language, model, timing method, text, segments with timed words.
+
+    A refined word also carries ``asr_start``/``asr_end``, the recogniser's own times.
+    """
     return orjson.dumps(
         {
             "language": transcript.language,
+            "language_probability": transcript.language_probability,
             "model": transcript.model,
+            "timing_method": transcript.timing_method,
             "text": transcript.text,
             "segments": [
                 {
                     "text": seg.text,
                     "start": seg.start_s,
                     "end": seg.end_s,
-                    "words": [
-                        {
-                            "text": w.text,
-                            "start": w.start_s,
-                            "end": w.end_s,
-                            "probability": w.probability,
-                        }
-                        for w in seg.words
-                    ],
+                    "words": [_word_doc(w) for w in seg.words],
                 }
                 for seg in transcript.segments
             ],
@@ -40,19 +37,43 @@ def transcript_to_json(transcript: Transcript) -> bytes:
     )
 
 
+def _word_doc(word: Word) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "text": word.text,
+        "start": word.start_s,
+        "end": word.end_s,
+        "probability": word.probability,
+    }
+    if word.asr_start_s is not None:
+        doc["asr_start"] = word.asr_start_s
+    if word.asr_end_s is not None:
+        doc["asr_end"] = word.asr_end_s
+    return doc
+
+
 def transcript_from_json(data: bytes) -> Transcript:
-    """Read a transcript written by :func:`transcript_to_json`; malformed input raises."""
+    """Read a transcript written by :func:`transcript_to_json`; malformed input raises.
+
+    JSON written before word-timing refinement existed (no ``timing_method``, no
+    ``asr_start``/``asr_end``) reads as whisper timing.
+    """
     try:
         doc = orjson.loads(data)
         return Transcript(
             language=str(doc["language"]),
             model=str(doc["model"]),
             segments=tuple(_segment(seg) for seg in doc["segments"]),
+            timing_method=str(doc.get("timing_method", "whisper")),
+            language_probability=_optional_float(doc.get("language_probability")),
         )
     except orjson.JSONDecodeError as exc:
         raise InputError(f"transcript JSON is not valid JSON: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"transcript JSON has a missing or malformed field: {exc!r}") from None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _segment(seg: dict[str, Any]) -> Segment:
@@ -66,6 +87,8 @@ def _segment(seg: dict[str, Any]) -> Segment:
                 start_s=float(w["start"]),
                 end_s=float(w["end"]),
                 probability=float(w["probability"]),
+                asr_start_s=_optional_float(w.get("asr_start")),
+                asr_end_s=_optional_float(w.get("asr_end")),
             )
             for w in seg["words"]
         ),

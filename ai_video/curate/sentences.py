@@ -62,7 +62,7 @@ def ends_sentence(word: str, next_word: str | None) -> bool:
     return True
 
 
-def _split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[Word, ...]]:
+def split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[Word, ...]]:
     """Cut a run longer than ``max_sentence_s`` at its longest pause, recursively."""
     if len(words) < 2 or words[-1].end_s - words[0].start_s <= max_sentence_s:
         return [tuple(words)]
@@ -74,7 +74,7 @@ def _split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[
         key = (pause_s, -abs(i - 1 - middle))
         if key > best_key:
             best_key, best_index = key, i
-    return _split_long_run(words[:best_index], max_sentence_s) + _split_long_run(
+    return split_long_run(words[:best_index], max_sentence_s) + split_long_run(
         words[best_index:], max_sentence_s
     )
 
@@ -91,8 +91,8 @@ def split_sentences(words: Sequence[Word], max_sentence_s: float) -> list[Senten
         current.append(word)
         next_text = words[i + 1].text if i + 1 < len(words) else None
         if ends_sentence(word.text, next_text):
-            runs.extend(_split_long_run(current, max_sentence_s))
+            runs.extend(split_long_run(current, max_sentence_s))
             current = []
     if current:
-        runs.extend(_split_long_run(current, max_sentence_s))
+        runs.extend(split_long_run(current, max_sentence_s))
     return [Sentence(index=i, words=run) for i, run in enumerate(runs)]

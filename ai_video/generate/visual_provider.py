@@ -35,8 +35,7 @@ from ai_video.media.images import check_visual
 
 log = logging.getLogger(__name__)
 
-_RESULTS_PER_QUERY = 3
-_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
+_MIB = 1024 * 1024
 
 
 class VisualProviderError(AiVideoError):
@@ -107,6 +106,8 @@ class HttpVisualProvider:
             cfg.provider_timeout_s, cfg.provider_api_key, follow_redirects=True
         )
         self._limiter = RateLimiter(cfg.provider_rate_per_s)
+        self._results_per_query = cfg.provider_results_per_query
+        self._max_bytes = round(cfg.provider_max_download_mb * _MIB)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -115,7 +116,7 @@ class HttpVisualProvider:
     def search(self, query: str) -> list[ProviderHit]:
         """Results for ``query``; raise :class:`VisualProviderError` on any failure."""
         self._limiter.wait()
-        params = {"query": query, "per_page": str(_RESULTS_PER_QUERY)}
+        params = {"query": query, "per_page": str(self._results_per_query)}
         try:
             results = self._http.get_json(self._url, params)["results"]
             return [
@@ -141,7 +142,7 @@ class HttpVisualProvider:
             return dest_dir / f"{stem}{_suffix(hit.url, content_type)}"
 
         try:
-            return self._http.download(hit.url, final_path, _MAX_DOWNLOAD_BYTES)
+            return self._http.download(hit.url, final_path, self._max_bytes)
         except DownloadTooLarge as exc:
             raise VisualProviderError(str(exc)) from None
         except HttpError as exc:

@@ -27,7 +27,7 @@ def detect_node_resources(
     if shutil.which("nvidia-smi") is not None:
         resources["gpu"] = 1.0
     if detect_encoder(render, media).hardware:
-        resources["nvenc"] = 2.0
+        resources["nvenc"] = float(render.nvenc_sessions)
     if any(c.name == "nvdec" and c.ok for c in check_capabilities(media)):
         resources["nvdec"] = 1.0
     log.info("node resources: %s", resources or "none (CPU only)")

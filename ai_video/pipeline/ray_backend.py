@@ -64,7 +64,7 @@ def ray_session(settings: Settings) -> Iterator[None]:
         ray.shutdown()
 
 
-@ray.remote(max_task_retries=2)
+@ray.remote
 class ModelActor:
     """Holds one model for the life of the actor and runs stages with it."""
 
@@ -104,7 +104,11 @@ class RayBackend:
         with self._lock:
             if kind not in self._pools:
                 ray_cfg = self._settings.ray
-                options = {"num_cpus": ray_cfg.actor_cpus, "max_restarts": ray_cfg.actor_restarts}
+                options = {
+                    "num_cpus": ray_cfg.actor_cpus,
+                    "max_restarts": ray_cfg.actor_restarts,
+                    "max_task_retries": ray_cfg.actor_task_retries,
+                }
                 self._pools[kind] = [
                     ModelActor.options(**options).remote(kind, self._settings)  # type: ignore[attr-defined]
                     for _ in range(MODEL_KINDS[kind].pool_size(self._settings))

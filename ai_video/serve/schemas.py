@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
 
 from ai_video.errors import AiVideoError
-from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord
+from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord, ScoreGroupRecord
 from ai_video.serve.jobs import JobOptions, JobRecord, JobState
 
 API_PREFIX = "/v1"
@@ -77,9 +77,17 @@ class ClipView(BaseModel):
     end_s: float
     duration_s: float
     score: float = Field(description="Total score 0..1.")
+    score_100: float = Field(description="The score on 0-100, from the groups.")
+    groups: list[ScoreGroupRecord] = Field(
+        description="Hook, coherence, value, delivery, visual, relevance: 0-100 with evidence."
+    )
     features: dict[str, float] = Field(description="Feature values 0..1.")
     contributions: dict[str, float] = Field(description="Weighted share of each feature.")
     text: str = Field(description="Transcript of the clip.")
+    title: str = Field(description="Title built from the clip's words.")
+    description: str = Field(description="One-line description for a post.")
+    hashtags: list[str]
+    prompt: str | None = Field(description="The prompt the clip answers, if any.")
     video_url: str
     captions_srt_url: str
     captions_vtt_url: str
@@ -136,9 +144,15 @@ def clip_view(job_id: str, clip: ClipRecord) -> ClipView:
         end_s=clip.end_s,
         duration_s=clip.duration_s,
         score=clip.score,
+        score_100=clip.score_100,
+        groups=clip.groups,
         features=clip.features,
         contributions=clip.contributions,
         text=clip.text,
+        title=clip.title,
+        description=clip.description,
+        hashtags=clip.hashtags,
+        prompt=clip.prompt,
         video_url=base,
         captions_srt_url=f"{base}/captions.srt",
         captions_vtt_url=f"{base}/captions.vtt",

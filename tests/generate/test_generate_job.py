@@ -189,7 +189,7 @@ def test_a_failure_mid_render_leaves_the_folder_as_it_was(
             raise MediaError("disk full (injected)")
         return real_render(plan, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("ai_video.pipeline.generate_job.render_scene", render_or_fail)
+    monkeypatch.setattr("ai_video.pipeline.generate_steps.render_scene", render_or_fail)
     script = tmp_path / "script.md"
     script.write_text("First scene here.\n\nSecond scene here.")
     out_dir = tmp_path / "out"

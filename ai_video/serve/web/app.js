@@ -235,7 +235,11 @@ function clipCard(clip) {
   const node = $("clip-card").content.firstElementChild.cloneNode(true);
   node.dataset.index = clip.index;
   node.querySelector(".index").textContent = `#${clip.index}`;
-  node.querySelector(".score").textContent = `score ${clip.score.toFixed(2)}`;
+  node.querySelector(".score").textContent = `score ${Math.round(clip.score_100)}/100`;
+  node.querySelector(".title").textContent = clip.title;
+  node.querySelector(".description").textContent = clip.description;
+  node.querySelector(".hashtags").textContent = clip.hashtags.join(" ");
+  node.querySelector(".groups tbody").replaceChildren(...clip.groups.map(groupRow));
   node.querySelector(".span").textContent = `${formatTime(clip.start_s)}–${formatTime(clip.end_s)} (${clip.duration_s.toFixed(1)} s)`;
   node.querySelector(".text").textContent = clip.text;
   const rows = Object.entries(clip.contributions)
@@ -255,6 +259,16 @@ function clipCard(clip) {
     }
   };
   return { node, load };
+}
+
+function groupRow(group) {
+  const row = document.createElement("tr");
+  for (const text of [group.name, `${Math.round(group.score)}`, group.evidence]) {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    row.append(cell);
+  }
+  return row;
 }
 
 function featureRow(name, value, share) {
