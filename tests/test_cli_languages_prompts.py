@@ -45,3 +45,21 @@ def test_a_prompt_about_something_absent_gives_no_clips_and_says_so(
     assert re.search(r"prompt|match", manifest["message"], re.IGNORECASE)
     assert manifest["message"].split(":")[0][:20] in proc.stdout.replace("\n", " ")
     assert not list(out.glob("clip_*.mp4"))
+
+
+def test_a_model_file_with_a_wrong_checksum_fails_the_job_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged model in the cache: exit 2, one line naming the checksum and the fix."""
+    cache = tmp_path / "models"
+    damaged = cache / "base-1.0.0"
+    damaged.mkdir(parents=True)
+    (damaged / "model.bin").write_bytes(b"not the whisper base weights")
+    wav = write_wav(speech("de"), ASR_RATE_HZ, tmp_path / "de.wav")
+    out = tmp_path / "de.srt"
+    monkeypatch.setenv("AI_VIDEO_MODEL_CACHE", str(cache))
+    proc = run_cli("transcribe", str(wav), "--out", str(out), "--language", "de")
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "checksum" in lines[0] and str(damaged) in lines[0], lines
+    assert "Traceback" not in proc.stderr and not out.exists()

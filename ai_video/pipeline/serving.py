@@ -130,7 +130,12 @@ class RayJobRunner:
                     continue
             done, _ = ray.wait(refs, num_returns=len(refs), timeout=_WAIT_S)
             for ref in done:
-                self._finished(ref)
+                try:
+                    self._finished(ref)
+                except Exception:  # a locked/full/unreachable store must not stop dispatching
+                    log.warning(
+                        "recording a finished job failed; dispatching goes on", exc_info=True
+                    )
 
     def _start_waiting(self) -> None:
         limit = self._settings.serve.max_running_jobs
