@@ -101,6 +101,11 @@ def stage_progress(title: str) -> Iterator[Callable[[str, float], None]]:
         yield show
 
 
+def _csv(value: str | None) -> list[str] | None:
+    """``a,b`` -> ``["a", "b"]`` (None stays None: the setting keeps its value)."""
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
 def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
     return load_settings(config).with_overrides(overrides)
 
@@ -117,6 +122,10 @@ def clip(
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    export: Annotated[
+        str | None, typer.Option("--export", help="Editor exports: fcpxml,otio,edl.")
+    ] = None,
+    clean: Annotated[str | None, typer.Option("--clean", help="Cut out fillers,silences.")] = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -138,6 +147,8 @@ def clip(
                 "asr.model": asr_model,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
+                "finishing.export": _csv(export),
+                "finishing.clean": _csv(clean),
             },
         )
         request = ClipRequest(source=source, out_dir=out)

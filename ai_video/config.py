@@ -654,6 +654,7 @@ class Settings(BaseSettings):
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
+    finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -786,6 +787,67 @@ class WordTimingConfig(Section):
         "onset moves the boundary when it is this many times the local median (0 = never).",
     )
     min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
+
+
+# --------------------------------------------------------------------------- issue 13: finishing
+
+ExportFormat = Literal["otio", "fcpxml", "edl"]
+CleanKind = Literal["fillers", "silences"]
+
+
+class CleanupConfig(Section):
+    """How fillers and long pauses are found and cut out of a clip (``--clean``)."""
+
+    filler_words: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "en": ["um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm", "you know"],
+            "de": ["äh", "ähm", "öh", "hm"],
+            "fr": ["euh", "ben", "bah"],
+            "es": ["eh", "este", "pues"],
+        },
+        description="Filler words (and phrases) per transcript language, lower case.",
+    )
+    like_as_filler: bool = Field(
+        True,
+        description="Treat English 'like' as a filler when a pause or comma sits on both sides.",
+    )
+    max_pause_s: float = Field(
+        0.6, description="A pause between words longer than this is shortened (silences)."
+    )
+    keep_pause_s: float = Field(
+        0.2, description="What is left of a shortened pause or of the gap around a cut filler."
+    )
+    sounded_gap_min_s: float = Field(
+        0.18,
+        description="A gap between words at least this long that holds voice (a filler whisper "
+        "dropped from its text) is cut like a filler word.",
+    )
+    sounded_gap_max_s: float = Field(
+        1.5, description="Longer sounded gaps are not taken for fillers (music, laughter)."
+    )
+    sounded_fraction: float = Field(
+        0.5,
+        description="Share of a gap's loudness frames above the voice level to call it sounded.",
+    )
+    voice_level_db: float = Field(
+        -20.0,
+        description="A loudness frame this close to the clip's speech level (median of loud "
+        "frames, dB) counts as voice.",
+    )
+    fade_ms: float = Field(8.0, description="Audio fade out/in at each cut (no clicks).")
+    min_segment_s: float = Field(0.1, description="Kept pieces shorter than this are dropped.")
+
+
+class FinishingConfig(Section):
+    """Finishing a clip: exports for editors, clean-up, caption template, brand kit (issue 13)."""
+
+    export: list[ExportFormat] = Field(
+        default_factory=list, description="Editor exports written next to each clip (--export)."
+    )
+    clean: list[CleanKind] = Field(
+        default_factory=list, description="What clean-up cuts out of each clip (--clean)."
+    )
+    cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
 
 
 Settings.model_rebuild()

@@ -451,6 +451,28 @@ class EditPlan:
     audio: AudioPlan
     overlays: tuple[Overlay, ...] = ()
     has_audio: bool = True
+    removed: tuple[TimeSpan, ...] = ()
+    """Spans inside ``span`` (source time, sorted, disjoint) cut out: fillers, long pauses."""
+
+    def kept_spans(self) -> tuple[TimeSpan, ...]:
+        """The parts of ``span`` that reach the output, in source time and order."""
+        kept: list[TimeSpan] = []
+        cursor = self.span.start_s
+        for cut in sorted(self.removed, key=lambda r: r.start_s):
+            start, end = max(cut.start_s, cursor), min(cut.end_s, self.span.end_s)
+            if end <= start:
+                continue
+            if start > cursor:
+                kept.append(TimeSpan(cursor, start))
+            cursor = end
+        if self.span.end_s > cursor:
+            kept.append(TimeSpan(cursor, self.span.end_s))
+        return tuple(kept)
+
+    @property
+    def output_duration_s(self) -> float:
+        """Length of the rendered clip: the span less its removed spans."""
+        return sum(k.duration_s for k in self.kept_spans())
 
 
 @dataclass(frozen=True)

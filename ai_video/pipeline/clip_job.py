@@ -21,7 +21,12 @@ from typing import Any
 from ai_video.config import Settings
 from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
-from ai_video.pipeline.outputs import build_manifest, publish_clip, write_manifest
+from ai_video.pipeline.outputs import (
+    build_manifest,
+    publish_clip,
+    publish_exports,
+    write_manifest,
+)
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
@@ -76,7 +81,8 @@ def run_clip_job(
         renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
         clips = []
         for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
-            clips.append(publish_clip(out_dir, index + 1, be.get(handle), plan, chosen))
+            exports = publish_exports(out_dir, index + 1, plan, job.src, settings.finishing.export)
+            clips.append(publish_clip(out_dir, index + 1, be.get(handle), plan, chosen, exports))
             progress(RENDER.name, (index + 1) / len(plans))
 
         summary = stage_summary(ctx, started)

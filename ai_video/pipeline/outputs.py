@@ -58,8 +58,28 @@ def publish_file(src: Path, dst: Path) -> Path:
     return dst
 
 
+def publish_exports(
+    out_dir: Path, index: int, plan: EditPlan, src: SourceRef, formats: Sequence[str]
+) -> list[str]:
+    """Write the clip's edit for editors (``clip_NN.otio`` ...); returns the file names."""
+    from ai_video.render.nle_export import write_exports
+
+    if not formats or src.info.video is None:
+        return []
+    paths = write_exports(
+        plan, formats, out_dir / f"clip_{index:02d}", src.info.video.display_size,
+        src.info.duration_s,
+    )  # fmt: skip
+    return [p.name for p in paths]
+
+
 def publish_clip(
-    out_dir: Path, index: int, rendered: RenderedClip, plan: EditPlan, chosen: ScoredCandidate
+    out_dir: Path,
+    index: int,
+    rendered: RenderedClip,
+    plan: EditPlan,
+    chosen: ScoredCandidate,
+    exports: Sequence[str] = (),
 ) -> ClipRecord:
     """Place one rendered clip's files in ``out_dir`` as ``clip_NN.*``; return its record."""
     stem = f"clip_{index:02d}"
@@ -76,7 +96,7 @@ def publish_clip(
         file=f"{stem}.mp4",
         start_s=round(plan.span.start_s, 3),
         end_s=round(plan.span.end_s, 3),
-        duration_s=round(plan.span.duration_s, 3),
+        duration_s=round(plan.output_duration_s, 3),
         score=round(score.total, 4),
         features={k: round(v, 4) for k, v in score.features.items()},
         contributions={k: round(v, 4) for k, v in score.contributions.items()},
@@ -87,6 +107,8 @@ def publish_clip(
         crop=plan.crop.as_lists(),
         timings=ClipTimings(render_wall_s=round(rendered.render_wall_s, 3)),
         render_command=list(rendered.command),
+        removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
+        exports=list(exports),
     )
 
 
