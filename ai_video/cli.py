@@ -106,6 +106,16 @@ def _csv(value: str | None) -> list[str] | None:
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _pairs(items: list[str] | None) -> dict[str, Any] | None:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values read as YAML scalars)."""
+    if not items:
+        return None
+    import yaml
+
+    pairs = [item.partition("=") for item in items]
+    return {k.strip(): yaml.safe_load(v) for k, _, v in pairs}
+
+
 def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
     return load_settings(config).with_overrides(overrides)
 
@@ -126,6 +136,13 @@ def clip(
         str | None, typer.Option("--export", help="Editor exports: fcpxml,otio,edl.")
     ] = None,
     clean: Annotated[str | None, typer.Option("--clean", help="Cut out fillers,silences.")] = None,
+    captions: Annotated[
+        str | None, typer.Option("--captions", help="Caption template (captions list).")
+    ] = None,
+    caption_set: Annotated[
+        list[str] | None,
+        typer.Option("--caption-set", help="Template field override FIELD=VALUE (repeatable)."),
+    ] = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -149,6 +166,8 @@ def clip(
                 "ray.enabled": False if no_ray else None,
                 "finishing.export": _csv(export),
                 "finishing.clean": _csv(clean),
+                "finishing.captions": captions,
+                "finishing.caption_overrides": _pairs(caption_set),
             },
         )
         request = ClipRequest(source=source, out_dir=out)
@@ -429,6 +448,44 @@ def keys_create(
         out_console.print(key, highlight=False, soft_wrap=True)
 
     guarded(body)
+
+
+captions_app = typer.Typer(help="Caption templates.", no_args_is_help=True)
+app.add_typer(captions_app, name="captions")
+
+
+@captions_app.command("preview")
+def captions_preview(
+    style: Annotated[str, typer.Argument(help="Template name (see `captions list`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")],
+    platform: Annotated[PlatformName | None, typer.Option(help="Frame size preset.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Render a sample frame of a caption template (through libass, like a clip render)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.config import caption_style
+        from ai_video.render.caption_preview import render_caption_preview
+
+        settings = _settings(config, {"platform": platform, "finishing.captions": style})
+        preset = settings.preset()
+        size = (preset.width_px, preset.height_px)
+        render_caption_preview(
+            caption_style(settings), size, out, settings.media, settings.render.fonts_dir
+        )
+        out_console.print(f"preview: {out}")
+
+    guarded(body)
+
+
+@captions_app.command("list")
+def captions_list(config: ConfigOpt = None) -> None:
+    """Print the caption template names."""
+    _setup_logging(False)
+    guarded(
+        lambda: typer.echo("\n".join(sorted(_settings(config, {}).finishing.caption_templates)))
+    )
 
 
 @app.command("node-resources")

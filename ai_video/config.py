@@ -838,8 +838,93 @@ class CleanupConfig(Section):
     min_segment_s: float = Field(0.1, description="Kept pieces shorter than this are dropped.")
 
 
+CaptionEffect = Literal["highlight", "pop", "karaoke", "none"]
+CaptionPosition = Literal["bottom", "middle", "lower_left"]
+
+
+def _default_emoji() -> dict[str, str]:
+    # Monochrome symbols DejaVu Sans draws: libass renders no colour-bitmap emoji fonts.
+    return {
+        "love": "♥", "heart": "♥", "star": "★", "best": "★", "win": "★", "power": "⚡",
+        "energy": "⚡", "fast": "⚡", "yes": "✔", "done": "✔", "right": "✔", "sun": "☀",
+        "music": "♫", "idea": "☀", "warning": "⚠", "danger": "⚠", "money": "$",
+    }  # fmt: skip
+
+
+class CaptionTemplate(CaptionStyle):
+    """A named caption look (``--captions NAME``): a caption style plus effect, box, emphasis.
+
+    Sizes (font, outline, shadow, box padding) are for a frame whose short side is 1080 px
+    and scale with the frame.
+    """
+
+    effect: CaptionEffect = Field(
+        "highlight",
+        description="highlight: the spoken word recoloured; pop: recoloured and scaled up; "
+        "karaoke: the line fills word by word; none: plain lines.",
+    )
+    pop_scale: float = Field(1.0, description="Scale of the spoken word (effect pop).")
+    position: CaptionPosition = Field("bottom", description="Where the caption block sits.")
+    box: bool = Field(False, description="Draw an opaque box behind each line.")
+    box_colour: str = Field("#000000C0", description="Box colour (#RRGGBBAA, AA = opacity).")
+    box_padding_px: float = Field(14.0, description="Box padding around the letters.")
+    emphasis_colour: str | None = Field(
+        None, description="Colour of keywords and numbers (None: no emphasis)."
+    )
+    emphasis_scale: float = Field(1.0, description="Scale of keywords and numbers.")
+    emphasis_words: list[str] = Field(
+        default_factory=list, description="Keywords to emphasise (lower case)."
+    )
+    emphasise_numbers: bool = Field(True, description="Emphasise words holding a digit.")
+    emoji: bool = Field(False, description="Add a symbol after keywords found in emoji_map.")
+    emoji_map: dict[str, str] = Field(
+        default_factory=_default_emoji, description="Keyword (lower case) -> symbol."
+    )
+
+
+def _default_caption_templates() -> dict[str, CaptionTemplate]:
+    return {
+        "pop": CaptionTemplate(
+            font_size_px=92, uppercase=True, highlight_colour="#FFE14D", outline_px=6.0,
+            effect="pop", pop_scale=1.18, emphasis_colour="#4DFF88", max_words_per_line=3,
+            max_chars_per_line=18, emoji=True,
+        ),
+        "karaoke": CaptionTemplate(
+            font_name="Liberation Sans", font_size_px=84, highlight_colour="#3DB8FF",
+            effect="karaoke", outline_px=5.0, shadow_px=3.0,
+        ),
+        "lower_third": CaptionTemplate(
+            font_name="Liberation Sans", font_size_px=60, bold=False, highlight_colour="#FFD400",
+            outline_px=2.0, shadow_px=0.0, position="lower_left", margin_v_frac=0.18,
+            margin_h_frac=0.06, min_words_per_line=2, max_words_per_line=6,
+            max_chars_per_line=30,
+        ),
+        "boxed": CaptionTemplate(
+            font_size_px=76, highlight_colour="#FF4D8D", box=True, box_colour="#101010D0",
+            shadow_px=0.0, max_words_per_line=3, max_chars_per_line=18,
+        ),
+        "hormozi": CaptionTemplate(
+            font_size_px=130, uppercase=True, highlight_colour="#FFE14D", outline_px=9.0,
+            shadow_px=4.0, position="middle", min_words_per_line=1, max_words_per_line=1,
+            effect="pop", pop_scale=1.1, emphasis_colour="#39FF14", emphasis_scale=1.2,
+            emoji=True,
+        ),
+    }  # fmt: skip
+
+
 class FinishingConfig(Section):
     """Finishing a clip: exports for editors, clean-up, caption template, brand kit (issue 13)."""
+
+    captions: str | None = Field(
+        None, description="Caption template by name (--captions); None: the platform's style."
+    )
+    caption_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Per-field overrides of the chosen template, e.g. {font_size_px: 100}.",
+    )
+    caption_templates: dict[str, CaptionTemplate] = Field(
+        default_factory=_default_caption_templates, description="Caption templates by name."
+    )
 
     export: list[ExportFormat] = Field(
         default_factory=list, description="Editor exports written next to each clip (--export)."
@@ -851,3 +936,23 @@ class FinishingConfig(Section):
 
 
 Settings.model_rebuild()
+
+
+def caption_style(settings: Settings) -> CaptionStyle:
+    """The caption look of a job: the chosen template with its overrides, else the platform's."""
+    fin = settings.finishing
+    if fin.captions is None:
+        return settings.preset().caption
+    try:
+        template = fin.caption_templates[fin.captions]
+    except KeyError:
+        known = ", ".join(sorted(fin.caption_templates))
+        raise ConfigError(f"unknown caption template {fin.captions!r} (known: {known})") from None
+    if not fin.caption_overrides:
+        return template
+    try:
+        return CaptionTemplate.model_validate({**template.model_dump(), **fin.caption_overrides})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid caption override {where}: {first['msg']}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
-from ai_video.config import PlatformPreset, RenderConfig, Settings
+from ai_video.config import PlatformPreset, RenderConfig, Settings, caption_style
 from ai_video.edit.captions import build_caption_track
 from ai_video.edit.reframe import plan_crop
 from ai_video.errors import PlanError
@@ -33,7 +33,7 @@ def plan_clip(
     """The EditPlan of one selected clip: span, crop path, captions, audio."""
     if info.video is None:
         raise PlanError(f"{source.name}: no video stream to reframe")
-    preset = settings.preset()
+    preset = settings.preset().model_copy(update={"caption": caption_style(settings)})
     crop = plan_crop(
         chosen.candidate.span,
         visual.faces,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ai_video.config import ASR_SAMPLE_RATE_HZ, Settings
+from ai_video.config import ASR_SAMPLE_RATE_HZ, Settings, caption_style
 from ai_video.pipeline.outputs import RenderedClip
 from ai_video.pipeline.serialize import (
     load_speech,
@@ -243,12 +243,12 @@ def produce_render(
     encoder: EncoderProfile,
 ) -> None:
     """Render one clip in one ffmpeg process, plus its caption files and thumbnail."""
-    from ai_video.render.export import write_ass, write_caption_files
+    from ai_video.render.caption_templates import write_caption_ass
+    from ai_video.render.export import write_caption_files
     from ai_video.render.render import make_thumbnail, render_clip
 
-    style = settings.preset().caption
     size = (plan.preset.width_px, plan.preset.height_px)
-    ass = write_ass(plan.captions, style, size, out / "clip.ass")
+    ass = write_caption_ass(plan.captions, caption_style(settings), size, out / "clip.ass")
     result = render_clip(plan, out / "clip.mp4", ass, encoder, settings.render, settings.media)
     write_caption_files(plan.captions, out / "clip")
     make_thumbnail(
@@ -289,7 +289,7 @@ RENDER = Stage[RenderedClip](
     produce=produce_render,
     load=load_render,
     reads=("render",),
-    key_extra=lambda s: s.preset().caption,
+    key_extra=lambda s: caption_style(s),
     keyed_inputs=True,
     resources=_render_resources,
 )
