@@ -108,7 +108,7 @@ def test_template_markup() -> None:
     karaoke = template_to_ass(track, _template("karaoke"), (1080, 1920))
     assert karaoke.count("\\kf") == 3
     boxed = template_to_ass(track, _template("boxed"), (1080, 1920))
-    assert ",3," in [ln for ln in boxed.splitlines() if ln.startswith("Style:")][0]
+    assert ",3," in next(ln for ln in boxed.splitlines() if ln.startswith("Style:"))
 
 
 def test_unknown_template_and_bad_override_are_config_errors() -> None:
