@@ -247,6 +247,11 @@ class AsrConfig(Section):
         description="A suspect segment whose mean word probability is below this is dropped "
         "(whisper's classic 'You' on music: no-speech 0.94, word probability 0.02).",
     )
+    initial_prompt: str | None = Field(
+        None,
+        description="Text whisper continues from (set by --clean fillers to a disfluent "
+        "prompt so it writes 'um'/'uh' instead of dropping them).",
+    )
 
 
 class SpeechConfig(Section):
@@ -825,15 +830,30 @@ class CleanupConfig(Section):
     sounded_gap_max_s: float = Field(
         1.5, description="Longer sounded gaps are not taken for fillers (music, laughter)."
     )
-    sounded_fraction: float = Field(
-        0.5,
-        description="Share of a gap's loudness frames above the voice level to call it sounded.",
+    sounded_min_s: float = Field(
+        0.1, description="A gap holding at least this much voice is sounded (a dropped filler)."
     )
     voice_level_db: float = Field(
         -20.0,
-        description="A loudness frame this close to the clip's speech level (median of loud "
-        "frames, dB) counts as voice.",
+        description="A loudness hop this close to the clip's speech level (90th percentile "
+        "of its hops, dB) counts as voice.",
     )
+    disfluency_prompts: dict[str, str] = Field(
+        default_factory=lambda: {
+            "en": "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking.",
+            "de": "Ähm, also, äh, ich meine, hm... Okay.",
+            "fr": "Euh, alors, ben, je veux dire, euh... D'accord.",
+            "es": "Eh, este, pues, o sea, eh... Vale.",
+        },
+        description="Whisper prompt per language that keeps fillers in the transcript "
+        "(whisper drops them otherwise); used with --clean fillers.",
+    )
+    quiet_db: float = Field(
+        -30.0,
+        description="A 10 ms hop this far below the clip's speech level is quiet: cut edges "
+        "are moved inward onto quiet so no word is clipped.",
+    )
+    loudness_hop_s: float = Field(0.01, description="Hop of the loudness curve clean-up reads.")
     fade_ms: float = Field(8.0, description="Audio fade out/in at each cut (no clicks).")
     min_segment_s: float = Field(0.1, description="Kept pieces shorter than this are dropped.")
 
@@ -956,3 +976,12 @@ def caption_style(settings: Settings) -> CaptionStyle:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"invalid caption override {where}: {first['msg']}") from None
+
+
+def with_cleanup_asr(settings: Settings) -> Settings:
+    """Settings whose ASR keeps fillers (a disfluent prompt) when ``--clean fillers`` is on."""
+    fin = settings.finishing
+    if "fillers" not in fin.clean or settings.asr.initial_prompt is not None:
+        return settings
+    prompt = fin.cleanup.disfluency_prompts.get((settings.asr.language or "en").split("-")[0])
+    return settings if prompt is None else settings.with_overrides({"asr.initial_prompt": prompt})

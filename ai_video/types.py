@@ -437,6 +437,8 @@ class AudioPlan:
     true_peak_db: float
     bitrate_kbps: int
     sample_rate_hz: int
+    cut_fade_s: float = 0.0
+    """Fade out and back in over this long at every clean-up cut (0: hard cuts)."""
 
 
 @dataclass(frozen=True)

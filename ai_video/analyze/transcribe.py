@@ -63,8 +63,13 @@ class Transcriber:
         """``faster-whisper:NAME@VERSION``, recorded in every Transcript it makes."""
         return f"faster-whisper:{self._model_ref.label}"
 
-    def __call__(self, audio: npt.NDArray[np.floating[Any]]) -> Transcript:
-        """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript."""
+    def __call__(
+        self, audio: npt.NDArray[np.floating[Any]], initial_prompt: str | None = None
+    ) -> Transcript:
+        """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript.
+
+        ``initial_prompt`` (default: the config's) is text whisper continues from.
+        """
         samples = _as_mono_float32(audio)
         if samples.size == 0:
             return self._empty()
@@ -75,6 +80,7 @@ class Transcriber:
             word_timestamps=True,
             vad_filter=self._cfg.vad_filter,
             no_speech_threshold=self._cfg.no_speech_threshold,
+            initial_prompt=initial_prompt or self._cfg.initial_prompt,
         )
         converted = _convert_segments(
             seg for seg in segments if not _is_hallucination(seg, self._cfg)

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ai_video.config import Settings
-from ai_video.edit.plan import plan_clip
+from ai_video.config import Settings, with_cleanup_asr
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
+from ai_video.pipeline.finishing import plan_clips
 from ai_video.pipeline.outputs import (
     build_manifest,
     publish_clip,
@@ -55,6 +55,7 @@ def run_clip_job(
 
     out_dir = request.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
+    settings = with_cleanup_asr(settings)  # --clean fillers: whisper keeps 'um' and 'uh'
     be = backend if backend is not None else LocalBackend(settings)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     video_id = request.video_id or out_dir.name
@@ -75,9 +76,7 @@ def run_clip_job(
         transcript, visual, selected = _await(be, progress, words_h, visual_h, selected_h)
         write_transcript(transcript, out_dir / "transcript.json", "json")
 
-        plans = [
-            plan_clip(job.src.path, job.src.info, c, transcript, visual, settings) for c in selected
-        ]
+        plans = plan_clips(be, job.src, wav, transcript, visual, selected, settings)
         renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
         clips = []
         for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):

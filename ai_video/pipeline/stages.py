@@ -75,7 +75,8 @@ def produce_transcript(
     """Transcribe the extracted audio with word timings."""
     from ai_video.analyze.transcript_format import transcript_to_json
 
-    (out / "transcript.json").write_bytes(transcript_to_json(transcriber(_samples(wav))))
+    transcript = transcriber(_samples(wav), settings.asr.initial_prompt)
+    (out / "transcript.json").write_bytes(transcript_to_json(transcript))
 
 
 def load_transcript(entry: Path) -> Transcript:

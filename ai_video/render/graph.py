@@ -15,6 +15,7 @@ from pathlib import Path
 from ai_video.config import RenderConfig
 from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
+from ai_video.render.cuts import cut_audio, cut_video
 from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay, s_to_frame_ceil
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
@@ -63,7 +64,7 @@ def _video_chains(
         f"[0:v:0]fps={_rate(preset.fps)},{crop_filter(plan.crop, preset.fps)},"
         f"scale={size}:flags={render.scale_flags},setsar=1,format=yuv420p"
     )
-    chains: list[str] = []
+    chains, base = cut_video(base, plan)  # clean-up cuts (render.cuts), none by default
     label = "base"
     for index, overlay in enumerate(plan.overlays, start=1):
         chains.append(f"{base}[{label}]")
@@ -122,13 +123,15 @@ def _audio_chain(plan: EditPlan, render: RenderConfig) -> str:
     """``[a]`` from the source (loudness-normalised) or silence; empty when no audio is wanted."""
     audio = plan.audio
     if plan.has_audio:
-        return (
-            "[0:a:0]aformat=channel_layouts=stereo|mono,"
-            f"loudnorm=I={audio.loudness_target_lufs}:TP={audio.true_peak_db}"
+        cuts, head = cut_audio("[0:a:0]aformat=channel_layouts=stereo|mono", plan)
+        return ";".join([*cuts, head + (
+            f",loudnorm=I={audio.loudness_target_lufs}:TP={audio.true_peak_db}"
             f":LRA={render.loudness_range_lu},aresample={audio.sample_rate_hz}[a]"
-        )
+        )])  # fmt: skip
     if render.silent_audio_when_missing:
-        return f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.span.duration_s)}[a]"
+        return (
+            f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.output_duration_s)}[a]"
+        )
     return ""
 
 

@@ -1,0 +1,52 @@
+"""Finishing steps of the clip job (issue 13): clean-up cuts on the plans before rendering.
+
+The computation lives in ``edit/cleanup.py``; here the job's audio is read into the fine
+loudness curve it needs (one plain backend call, next to the audio on Ray).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ai_video.config import Settings
+from ai_video.edit.cleanup import Loudness, clean_plan
+from ai_video.edit.plan import plan_clip
+from ai_video.pipeline.backend import Backend
+from ai_video.pipeline.source import SourceRef
+from ai_video.types import EditPlan, ScoredCandidate, Transcript, VisualAnalysis
+
+
+def fine_loudness(wav: Path, hop_s: float) -> Loudness:
+    """The RMS level of the job's analysis audio on a ``hop_s`` grid."""
+    from ai_video.analyze.speech import rms_dbfs
+    from ai_video.media.audio import read_wav
+
+    samples, rate = read_wav(wav)
+    hop = max(1, round(hop_s * rate))
+    return Loudness(hop_s=hop / rate, db=rms_dbfs(samples, hop))
+
+
+def cleaned_plans(
+    be: Backend, wav: Any, transcript: Transcript, plans: list[EditPlan], settings: Settings
+) -> list[EditPlan]:
+    """The plans with fillers and long pauses cut out (unchanged without ``--clean``)."""
+    if not settings.finishing.clean or not plans:
+        return plans
+    hop_s = settings.finishing.cleanup.loudness_hop_s
+    loudness: Loudness = be.get(be.call(fine_loudness, wav, hop_s))
+    return [clean_plan(p, transcript, loudness, settings) for p in plans]
+
+
+def plan_clips(
+    be: Backend,
+    src: SourceRef,
+    wav: Any,
+    transcript: Transcript,
+    visual: VisualAnalysis,
+    selected: list[ScoredCandidate],
+    settings: Settings,
+) -> list[EditPlan]:
+    """Each selected clip's EditPlan, with its clean-up cuts when ``--clean`` asks for them."""
+    plans = [plan_clip(src.path, src.info, c, transcript, visual, settings) for c in selected]
+    return cleaned_plans(be, wav, transcript, plans, settings)
