@@ -31,6 +31,8 @@ _EDGE_S = 0.05  # loudness hops this close to a word edge belong to the word
 _LOUD_PERCENTILE = 90.0
 _MAX_OUTWARD_S = 0.15
 _MIN_PAUSE_S = 0.06  # a quiet run shorter than this may be a stop closure inside a word
+_SPLIT_PAUSE_S = 0.1  # a pause this long inside one word's span separates two sounds
+_ISLAND_MIN_S, _ISLAND_MAX_S = 0.08, 0.6  # how long a filler sound lasts
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ def find_removals(
     kept = [w for i, w in enumerate(ordered) if i not in filler_at]
     level = _speech_level_db(loudness, span)
     quiet_db = level + cfg.quiet_db
+    if "fillers" in kinds and loudness is not None:
+        kept, dropped = split_dropped_fillers(kept, loudness, quiet_db)
+        fillers = sorted([*fillers, *dropped], key=lambda w: w.start_s)
     cuts: list[TimeSpan] = []
     bounds = [span.start_s, *[x for w in kept for x in (w.start_s, w.end_s)], span.end_s]
     for gap_start, gap_end in zip(bounds[::2], bounds[1::2], strict=True):
@@ -77,11 +82,77 @@ def find_removals(
             cut = TimeSpan(min(cut.start_s, inside[0].start_s), max(cut.end_s, inside[-1].end_s))
         if loudness is not None:
             if inside and not edges[1]:
-                cut = _through_first_island(cut, inside[0].start_s, loudness, quiet_db)
+                cut = _through_first_island(
+                    cut, inside[0].start_s, loudness, quiet_db, cfg.keep_pause_s
+                )
             cut = _edges_in_quiet(cut, loudness, quiet_db, edges)
         if cut.duration_s > 0:
             cuts.append(cut)
     return _on_frame_grid(cuts, span, fps, cfg.min_segment_s)
+
+
+def split_dropped_fillers(
+    words: Sequence[Word], loudness: Loudness, quiet_db: float
+) -> tuple[list[Word], list[Word]]:
+    """Words with a filler whisper left out of its text taken out of their span.
+
+    Whisper often writes nothing for an "uh" and stretches the next (or previous) word over
+    it; the word then holds a short island of sound cut off from the rest by a pause longer
+    than any inside a word. That island becomes a filler and the word keeps the rest.
+    """
+    kept: list[Word] = []
+    dropped: list[Word] = []
+    for word in words:
+        islands = _islands(loudness, quiet_db, word.start_s, word.end_s)
+        if len(islands) < 2:
+            kept.append(word)
+            continue
+        lead_alone = _quiet_around(loudness, quiet_db, islands[0][0] - _SPLIT_PAUSE_S)
+        tail_alone = _quiet_around(loudness, quiet_db, islands[-1][1])
+        if lead_alone and _filler_like(islands[0], islands[1]):
+            dropped.append(Word("", islands[0][0], islands[0][1], 0.0))
+            word = replace(word, start_s=islands[1][0])
+        elif tail_alone and _filler_like(islands[-1], islands[-2], trailing=True):
+            dropped.append(Word("", islands[-1][0], islands[-1][1], 0.0))
+            word = replace(word, end_s=islands[-2][1])
+        kept.append(word)
+    return kept, dropped
+
+
+def _quiet_around(loudness: Loudness, quiet_db: float, start_s: float) -> bool:
+    """Whether ``[start_s, start_s + _SPLIT_PAUSE_S)`` is all quiet (a filler stands alone)."""
+    hops = loudness.window(max(0.0, start_s), start_s + _SPLIT_PAUSE_S)
+    return bool(len(hops)) and bool((hops <= quiet_db).all())
+
+
+def _islands(
+    loudness: Loudness, quiet_db: float, start_s: float, end_s: float
+) -> list[tuple[float, float]]:
+    """Runs of sound inside ``[start_s, end_s)`` separated by pauses (quiet >= a closure)."""
+    hop = loudness.hop_s
+    first = max(0, round(start_s / hop))
+    quiet = loudness.window(first * hop, end_s) <= quiet_db
+    out: list[tuple[float, float]] = []
+    i = 0
+    while i < len(quiet):
+        if quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(quiet) and (not quiet[j] or not _in_pause(quiet, j, hop)):
+            j += 1
+        out.append(((first + i) * hop, (first + j) * hop))
+        i = j
+    return out
+
+
+def _filler_like(
+    island: tuple[float, float], neighbour: tuple[float, float], trailing: bool = False
+) -> bool:
+    """A short island set off from the word's main sound by a long pause."""
+    pause = island[0] - neighbour[1] if trailing else neighbour[0] - island[1]
+    length = island[1] - island[0]
+    return _ISLAND_MIN_S <= length <= _ISLAND_MAX_S and pause >= _SPLIT_PAUSE_S
 
 
 def filler_indices(words: Sequence[Word], cfg: CleanupConfig, language: str) -> set[int]:
@@ -191,13 +262,13 @@ def _edges_in_quiet(
 
 
 def _through_first_island(
-    cut: TimeSpan, filler_start_s: float, loudness: Loudness, quiet_db: float
+    cut: TimeSpan, filler_start_s: float, loudness: Loudness, quiet_db: float, keep_s: float
 ) -> TimeSpan:
     """End a filler cut in the first pause after the filler's sound.
 
     A filler is one island of sound; whisper sometimes stretches the filler word over the
     real word after it. The cut stops in the first pause that follows the filler's onset, so
-    that word is kept.
+    that word is kept, leaving half the kept pause before it.
     """
     hop, quiet = loudness.hop_s, loudness.db <= quiet_db
     i = max(0, round(filler_start_s / hop))
@@ -209,9 +280,10 @@ def _through_first_island(
     if i >= stop:
         return cut
     j = i
-    while j + 1 < stop and quiet[j + 1]:
+    while j + 1 < len(quiet) and quiet[j + 1]:
         j += 1
-    return TimeSpan(cut.start_s, max(cut.start_s, (i + j + 1) / 2 * hop))
+    end = min(cut.end_s, max((i + j + 1) / 2 * hop, (j + 1) * hop - keep_s / 2))
+    return TimeSpan(cut.start_s, max(cut.start_s, end))
 
 
 def _in_pause(quiet: npt.NDArray[np.bool_], i: int, hop: float) -> bool:

@@ -49,13 +49,15 @@ def _level(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return (samples * (TARGET_RMS / max(rms, 1e-9))).astype(np.float32)
 
 
-def build(media: Path, plan: list[tuple[str, str]], seed: int = 7) -> CleanupTruth:
+def build(
+    media: Path, plan: list[tuple[str, str]], seed: int = 7, voice: tuple[str, int] = ("en-us", 150)
+) -> CleanupTruth:
     """Lay out ``plan``: ``("speech", key)``, ``("filler", word)`` or ``("pause", seconds)``.
 
     Utterances are butted with 0.25 s of silence; a filler gets ``gap_s`` of silence on each
     side (so the gap around it is a natural hesitation); a pause is silence of that length.
     """
-    render = espeak_render("en-us", 150)
+    render = espeak_render(*voice)
     rng = np.random.default_rng(seed)
     pieces: list[npt.NDArray[np.float32]] = [np.zeros(round(0.3 * RATE_HZ), np.float32)]
     fillers, pauses, speech, texts = [], [], [], []
