@@ -20,7 +20,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ai_video.config import PlatformName, Settings, load_settings
+from ai_video.config import PlatformName, Settings, load_brand, load_settings
 from ai_video.errors import AiVideoError
 
 if TYPE_CHECKING:
@@ -139,6 +139,9 @@ def clip(
     captions: Annotated[
         str | None, typer.Option("--captions", help="Caption template (captions list).")
     ] = None,
+    brand: Annotated[
+        Path | None, typer.Option("--brand", help="Brand kit YAML (logo, colours, intro).")
+    ] = None,
     caption_set: Annotated[
         list[str] | None,
         typer.Option("--caption-set", help="Template field override FIELD=VALUE (repeatable)."),
@@ -168,6 +171,7 @@ def clip(
                 "finishing.clean": _csv(clean),
                 "finishing.captions": captions,
                 "finishing.caption_overrides": _pairs(caption_set),
+                "finishing.brand": None if brand is None else load_brand(brand).model_dump(),
             },
         )
         request = ClipRequest(source=source, out_dir=out)

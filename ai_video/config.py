@@ -932,6 +932,54 @@ def _default_caption_templates() -> dict[str, CaptionTemplate]:
     }  # fmt: skip
 
 
+LogoCorner = Literal["top_left", "top_right", "bottom_left", "bottom_right"]
+
+
+class BrandKit(Section):
+    """A creator's brand (``--brand FILE``, YAML; paths relative to the file)."""
+
+    logo: Path | None = Field(None, description="Logo image (PNG with alpha) burned in.")
+    logo_position: LogoCorner = Field("top_right", description="Corner the logo sits in.")
+    logo_opacity: float = Field(0.85, ge=0.0, le=1.0, description="Logo opacity.")
+    logo_width_frac: float = Field(0.2, gt=0.0, le=1.0, description="Logo width / frame width.")
+    logo_margin_frac: float = Field(0.04, description="Logo margin / frame width.")
+    primary_colour: str | None = Field(None, description="Caption text colour.")
+    highlight_colour: str | None = Field(None, description="Caption spoken-word colour.")
+    outline_colour: str | None = Field(None, description="Caption outline colour.")
+    box_colour: str | None = Field(None, description="Caption box colour (boxed templates).")
+    emphasis_colour: str | None = Field(None, description="Colour of keywords and numbers.")
+    font_name: str | None = Field(None, description="Caption font family (from fonts_dir).")
+    fonts_dir: Path | None = Field(None, description="Folder of the brand's font files.")
+    intro: Path | None = Field(None, description="Clip played before every short.")
+    outro: Path | None = Field(None, description="Clip played after every short.")
+    progress_bar: bool = Field(False, description="A bar along the bottom filling with time.")
+    progress_bar_colour: str = Field("#FFFFFF", description="Progress bar colour.")
+    progress_bar_height_frac: float = Field(0.008, description="Bar height / frame height.")
+
+
+def load_brand(path: Path) -> BrandKit:
+    """A brand kit from its YAML file, its paths made absolute against the file's folder."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"brand file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"brand file {path}: expected a mapping")
+    for key in ("logo", "fonts_dir", "intro", "outro"):
+        if data.get(key):
+            data[key] = str((Path(path).parent / str(data[key])).resolve())
+    try:
+        brand = BrandKit.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"brand file {path}: {first['loc']}: {first['msg']}") from None
+    for key in ("logo", "fonts_dir", "intro", "outro"):
+        value = getattr(brand, key)
+        if value is not None and not Path(value).exists():
+            raise ConfigError(f"brand file {path}: {key} {value} does not exist")
+    return brand
+
+
 class FinishingConfig(Section):
     """Finishing a clip: exports for editors, clean-up, caption template, brand kit (issue 13)."""
 
@@ -953,6 +1001,7 @@ class FinishingConfig(Section):
         default_factory=list, description="What clean-up cuts out of each clip (--clean)."
     )
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
 
 
 Settings.model_rebuild()
@@ -961,17 +1010,24 @@ Settings.model_rebuild()
 def caption_style(settings: Settings) -> CaptionStyle:
     """The caption look of a job: the chosen template with its overrides, else the platform's."""
     fin = settings.finishing
-    if fin.captions is None:
+    if fin.captions is None and fin.brand is None:
         return settings.preset().caption
     try:
-        template = fin.caption_templates[fin.captions]
+        template = (
+            fin.caption_templates[fin.captions] if fin.captions else settings.preset().caption
+        )
     except KeyError:
         known = ", ".join(sorted(fin.caption_templates))
         raise ConfigError(f"unknown caption template {fin.captions!r} (known: {known})") from None
-    if not fin.caption_overrides:
+    kind = CaptionTemplate if isinstance(template, CaptionTemplate) else CaptionStyle
+    overrides = {
+        **_brand_caption_fields(fin.brand, kind is CaptionTemplate),
+        **fin.caption_overrides,
+    }
+    if not overrides:
         return template
     try:
-        return CaptionTemplate.model_validate({**template.model_dump(), **fin.caption_overrides})
+        return kind.model_validate({**template.model_dump(), **overrides})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -985,3 +1041,19 @@ def with_cleanup_asr(settings: Settings) -> Settings:
         return settings
     prompt = fin.cleanup.disfluency_prompts.get((settings.asr.language or "en").split("-")[0])
     return settings if prompt is None else settings.with_overrides({"asr.initial_prompt": prompt})
+
+
+def _brand_caption_fields(brand: BrandKit | None, template: bool) -> dict[str, Any]:
+    """The caption fields a brand kit sets (colours, font); empty without a brand."""
+    if brand is None:
+        return {}
+    fields = {
+        "primary_colour": brand.primary_colour,
+        "highlight_colour": brand.highlight_colour,
+        "outline_colour": brand.outline_colour,
+        "font_name": brand.font_name,
+    }
+    if template:
+        fields |= {"box_colour": brand.box_colour, "emphasis_colour": brand.emphasis_colour}
+    out: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    return out

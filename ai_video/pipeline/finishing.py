@@ -6,10 +6,12 @@ loudness curve it needs (one plain backend call, next to the audio on Ray).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ai_video.config import Settings
+from ai_video.edit.brand import plan_brand
 from ai_video.edit.cleanup import Loudness, clean_plan
 from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend
@@ -49,4 +51,21 @@ def plan_clips(
 ) -> list[EditPlan]:
     """Each selected clip's EditPlan, with its clean-up cuts when ``--clean`` asks for them."""
     plans = [plan_clip(src.path, src.info, c, transcript, visual, settings) for c in selected]
-    return cleaned_plans(be, wav, transcript, plans, settings)
+    return branded_plans(cleaned_plans(be, wav, transcript, plans, settings), settings)
+
+
+def branded_plans(plans: list[EditPlan], settings: Settings) -> list[EditPlan]:
+    """The plans with the brand kit's logo, bar, intro and outro (unchanged without one)."""
+    from ai_video.media.images import image_rgb
+    from ai_video.media.probe import probe
+
+    kit = settings.finishing.brand
+    if kit is None or not plans:
+        return plans
+    logo_size = None
+    if kit.logo is not None:
+        height, width = image_rgb(kit.logo).shape[:2]
+        logo_size = (int(width), int(height))
+    intro = probe(kit.intro, settings.media) if kit.intro is not None else None
+    outro = probe(kit.outro, settings.media) if kit.outro is not None else None
+    return [replace(p, brand=plan_brand(kit, p.preset, logo_size, intro, outro)) for p in plans]

@@ -96,7 +96,7 @@ def publish_clip(
         file=f"{stem}.mp4",
         start_s=round(plan.span.start_s, 3),
         end_s=round(plan.span.end_s, 3),
-        duration_s=round(plan.output_duration_s, 3),
+        duration_s=round(plan.total_duration_s, 3),
         score=round(score.total, 4),
         features={k: round(v, 4) for k, v in score.features.items()},
         contributions={k: round(v, 4) for k, v in score.contributions.items()},

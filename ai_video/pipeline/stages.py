@@ -250,12 +250,16 @@ def produce_render(
 
     size = (plan.preset.width_px, plan.preset.height_px)
     ass = write_caption_ass(plan.captions, caption_style(settings), size, out / "clip.ass")
-    result = render_clip(plan, out / "clip.mp4", ass, encoder, settings.render, settings.media)
+    render = settings.render
+    brand = settings.finishing.brand
+    if brand is not None and brand.fonts_dir is not None:
+        render = render.model_copy(update={"fonts_dir": brand.fonts_dir})
+    result = render_clip(plan, out / "clip.mp4", ass, encoder, render, settings.media)
     write_caption_files(plan.captions, out / "clip")
     make_thumbnail(
         out / "clip.mp4",
         out / "clip.jpg",
-        min(1.0, plan.span.duration_s / 2),
+        min(1.0, plan.output_duration_s / 2) + (plan.brand.intro_s if plan.brand else 0.0),
         settings.render.thumbnail_width_px,
         settings.media,
     )
@@ -290,7 +294,7 @@ RENDER = Stage[RenderedClip](
     produce=produce_render,
     load=load_render,
     reads=("render",),
-    key_extra=lambda s: caption_style(s),
+    key_extra=lambda s: (caption_style(s), s.finishing.brand),
     keyed_inputs=True,
     resources=_render_resources,
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 from ai_video.config import RenderConfig
 from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
+from ai_video.render.brand import brand_chains, brand_inputs
 from ai_video.render.cuts import cut_audio, cut_video
 from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay, s_to_frame_ceil
 
@@ -39,10 +40,12 @@ def build_render_args(
     args += local_input(plan.source)
     for overlay in plan.overlays:
         args += _overlay_input(overlay)
+    args += brand_inputs(plan)
     chains = _video_chains(plan, ass_path, fonts_dir, render)
     audio_chain = _audio_chain(plan, render)
     if audio_chain:
         chains.append(audio_chain)
+    chains = brand_chains(plan, chains, 1 + len(plan.overlays), _rate(plan.preset.fps))
     args += ["-filter_complex", ";".join(chains), "-map", "[v]"]
     args += ["-c:v", encoder.name, *encoder.args]
     if "-profile:v" not in encoder.args:
