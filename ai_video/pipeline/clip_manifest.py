@@ -63,6 +63,10 @@ class ClipRecord(_Record):
         default_factory=list,
         description="Editor exports of the clip's edit (OTIO, FCPXML, EDL file names).",
     )
+    plan: str | None = Field(
+        None, description="The clip's EditPlan as JSON (what a fix-and-re-render edits)."
+    )
+    version: int = Field(1, description="1 for the job's render, +1 per fix re-rendered.")
 
 
 class ToolInfo(_Record):

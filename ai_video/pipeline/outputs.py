@@ -30,6 +30,7 @@ from ai_video.pipeline.clip_manifest import (
     ToolInfo,
     VideoInfo,
 )
+from ai_video.pipeline.serialize import dumps
 from ai_video.pipeline.source import SourceRef
 from ai_video.types import EditPlan, EncoderProfile, ScoredCandidate, Transcript
 
@@ -89,6 +90,7 @@ def publish_clip(
     publish_file(rendered.vtt, out_dir / names["vtt"])
     publish_file(rendered.ass, out_dir / names["ass"])
     publish_file(rendered.thumbnail, out_dir / f"{stem}.jpg")
+    write_atomic(out_dir / f"{stem}.plan.json", dumps(plan))  # what a later fix edits
     publish_file(rendered.video, out_dir / f"{stem}.mp4")
     score = chosen.score
     return ClipRecord(
@@ -109,6 +111,7 @@ def publish_clip(
         render_command=list(rendered.command),
         removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
         exports=list(exports),
+        plan=f"{stem}.plan.json",
     )
 
 

@@ -33,6 +33,7 @@ from ai_video.config import Settings
 from ai_video.errors import AiVideoError, ConfigError, InputError
 from ai_video.pipeline.clip_manifest import ClipRecord
 from ai_video.serve.auth import NotAuthenticated, RateLimited, SubmissionRateLimit, authenticate
+from ai_video.serve.clip_edit import clip_edit_routes
 from ai_video.serve.execution import JobPaths, JobRunner
 from ai_video.serve.jobs import ApiKey, JobNotFound, JobOptions, JobRecord, JobState, JobStore
 from ai_video.serve.jobs import new_id as new_job_id
@@ -105,6 +106,7 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
     app.include_router(_service_routes(ctx))
     app.include_router(_job_routes(ctx), prefix=API_PREFIX)
     app.include_router(_clip_routes(ctx), prefix=API_PREFIX)
+    app.include_router(clip_edit_routes(ctx, _current_key), prefix=API_PREFIX)  # issue 13
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
     _install_error_handlers(app)
     return app
