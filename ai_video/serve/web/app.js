@@ -226,13 +226,20 @@ async function showClips(jobId) {
     return;
   }
   $("clips-panel").hidden = false;
-  const cards = listing.clips.map((clip) => clipCard(clip));
+  const cards = listing.clips.map((clip) => clipCard(clip, jobId));
   $("clips").replaceChildren(...cards.map((c) => c.node));
   await Promise.all(cards.map((c) => c.load()));
 }
 
-function clipCard(clip) {
+function clipCard(clip, jobId) {
   const node = $("clip-card").content.firstElementChild.cloneNode(true);
+  const form = node.querySelector(".edit-form");
+  form.start_s.value = clip.start_s;
+  form.end_s.value = clip.end_s;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    editClip(jobId, clip, form);
+  });
   node.dataset.index = clip.index;
   node.querySelector(".index").textContent = `#${clip.index}`;
   node.querySelector(".score").textContent = `score ${clip.score.toFixed(2)}`;
@@ -255,6 +262,36 @@ function clipCard(clip) {
     }
   };
   return { node, load };
+}
+
+// Fix and re-render (PATCH): trim (snapped to word gaps), caption template, one word fix.
+async function editClip(jobId, clip, form) {
+  const body = {};
+  const start = Number(form.start_s.value);
+  const end = Number(form.end_s.value);
+  if (form.start_s.value !== "" && start !== clip.start_s) body.start_s = start;
+  if (form.end_s.value !== "" && end !== clip.end_s) body.end_s = end;
+  if (form.captions.value) body.captions = form.captions.value;
+  const fix = form.word.value.trim();
+  if (fix) {
+    const [index, ...rest] = fix.split("=");
+    body.words = { [index.trim()]: rest.join("=").trim() };
+  }
+  const status = form.querySelector(".edit-status");
+  status.textContent = "re-rendering…";
+  try {
+    await api(`/v1/jobs/${jobId}/clips/${clip.index}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    status.textContent = err.message;
+    return;
+  }
+  status.textContent = "re-rendered";
+  releaseBlobs();
+  await showClips(jobId);
 }
 
 function featureRow(name, value, share) {
