@@ -67,6 +67,7 @@ def test_trim_and_restyle_a_clip_in_the_page(
     url, key, data = local_app
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url + "/")
     page.fill("#api-key", key)
     page.click("#key-form button[type=submit]")
@@ -82,8 +83,9 @@ def test_trim_and_restyle_a_clip_in_the_page(
     card.locator("input[name=end_s]").fill(f"{end - 0.8:.2f}")
     card.locator("select[name=captions]").select_option("boxed")
     card.locator("input[name=word]").fill("0=FIXED")
-    card.locator(".edit-form button[type=submit]").click()
-
+    card.locator(".edit-apply").click()
+    status = page.locator("#clips .edit-status").first
+    expect(status).not_to_have_text("re-rendering…", timeout=120_000)
     expect(page.locator("#clips .span").first).not_to_have_text(before, timeout=120_000)
     video = page.locator("#clips video").first
     expect(video).to_have_attribute("src", re.compile(r"^blob:"), timeout=30_000)

@@ -234,12 +234,10 @@ async function showClips(jobId) {
 function clipCard(clip, jobId) {
   const node = $("clip-card").content.firstElementChild.cloneNode(true);
   const form = node.querySelector(".edit-form");
-  form.start_s.value = clip.start_s;
-  form.end_s.value = clip.end_s;
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    editClip(jobId, clip, form);
-  });
+  form.elements.namedItem("start_s").value = clip.start_s;
+  form.elements.namedItem("end_s").value = clip.end_s;
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.querySelector(".edit-apply").addEventListener("click", () => editClip(jobId, clip, form));
   node.dataset.index = clip.index;
   node.querySelector(".index").textContent = `#${clip.index}`;
   node.querySelector(".score").textContent = `score ${clip.score.toFixed(2)}`;
@@ -267,12 +265,13 @@ function clipCard(clip, jobId) {
 // Fix and re-render (PATCH): trim (snapped to word gaps), caption template, one word fix.
 async function editClip(jobId, clip, form) {
   const body = {};
-  const start = Number(form.start_s.value);
-  const end = Number(form.end_s.value);
-  if (form.start_s.value !== "" && start !== clip.start_s) body.start_s = start;
-  if (form.end_s.value !== "" && end !== clip.end_s) body.end_s = end;
-  if (form.captions.value) body.captions = form.captions.value;
-  const fix = form.word.value.trim();
+  const field = (name) => form.elements.namedItem(name).value;
+  const start = Number(field("start_s"));
+  const end = Number(field("end_s"));
+  if (field("start_s") !== "" && start !== clip.start_s) body.start_s = start;
+  if (field("end_s") !== "" && end !== clip.end_s) body.end_s = end;
+  if (field("captions")) body.captions = field("captions");
+  const fix = field("word").trim();
   if (fix) {
     const [index, ...rest] = fix.split("=");
     body.words = { [index.trim()]: rest.join("=").trim() };
