@@ -40,6 +40,34 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (see docs/usage.md).")
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+LayoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="auto | speaker (frame who speaks) | split (two people stacked) | fit "
+        "(whole frame over a blurred copy); default auto."
+    ),
+]
+# finishing (issue 13)
+ExportOpt = Annotated[str | None, typer.Option("--export", help="Editor exports: fcpxml,otio,edl.")]
+CleanOpt = Annotated[str | None, typer.Option("--clean", help="Cut out fillers,silences.")]
+CaptionsOpt = Annotated[
+    str | None, typer.Option("--captions", help="Caption template (ai-video captions list).")
+]
+BrandOpt = Annotated[
+    Path | None, typer.Option("--brand", help="Brand kit YAML (logo, colours, intro/outro).")
+]
+CaptionSetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--caption-set", help="Caption template field override FIELD=VALUE (repeatable)."),
+]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="Spoken language: 'auto' (default: identified on speech windows) or a code "
+        "such as en, fr, de, ja.",
+    ),
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -106,6 +134,23 @@ def _csv(value: str | None) -> list[str] | None:
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _finishing(
+    export: str | None,
+    clean: str | None,
+    captions: str | None,
+    caption_set: list[str] | None,
+    brand: Path | None,
+) -> dict[str, Any]:
+    """Settings overrides of the finishing options (None: keep the configured value)."""
+    return {
+        "finishing.export": _csv(export),
+        "finishing.clean": _csv(clean),
+        "finishing.captions": captions,
+        "finishing.caption_overrides": _pairs(caption_set),
+        "finishing.brand": None if brand is None else load_brand(brand).model_dump(),
+    }
+
+
 def _pairs(items: list[str] | None) -> dict[str, Any] | None:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values read as YAML scalars)."""
     if not items:
@@ -128,24 +173,23 @@ def clip(
     max_clips: Annotated[int | None, typer.Option("--max-clips", min=1)] = None,
     min_s: Annotated[float | None, typer.Option("--min-s", help="Shortest clip (s).")] = None,
     max_s: Annotated[float | None, typer.Option("--max-s", help="Longest clip (s).")] = None,
-    prompt: Annotated[str | None, typer.Option(help="What the clips should be about.")] = None,
+    prompt: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="What the clips should be about (repeat, or separate with ';', for clips per "
+            "prompt); clips that do not match are not offered."
+        ),
+    ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
+    layout: LayoutOpt = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
-    export: Annotated[
-        str | None, typer.Option("--export", help="Editor exports: fcpxml,otio,edl.")
-    ] = None,
-    clean: Annotated[str | None, typer.Option("--clean", help="Cut out fillers,silences.")] = None,
-    captions: Annotated[
-        str | None, typer.Option("--captions", help="Caption template (captions list).")
-    ] = None,
-    brand: Annotated[
-        Path | None, typer.Option("--brand", help="Brand kit YAML (logo, colours, intro).")
-    ] = None,
-    caption_set: Annotated[
-        list[str] | None,
-        typer.Option("--caption-set", help="Template field override FIELD=VALUE (repeatable)."),
-    ] = None,
+    export: ExportOpt = None,
+    clean: CleanOpt = None,
+    captions: CaptionsOpt = None,
+    brand: BrandOpt = None,
+    caption_set: CaptionSetOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -163,15 +207,13 @@ def clip(
                 "curate.max_clips": max_clips,
                 "curate.min_s": min_s,
                 "curate.max_s": max_s,
-                "curate.prompt": prompt,
+                "curate.prompt": "; ".join(prompt) if prompt else None,
                 "asr.model": asr_model,
+                "language.language": language,
+                "layout.layout": layout,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
-                "finishing.export": _csv(export),
-                "finishing.clean": _csv(clean),
-                "finishing.captions": captions,
-                "finishing.caption_overrides": _pairs(caption_set),
-                "finishing.brand": None if brand is None else load_brand(brand).model_dump(),
+                **_finishing(export, clean, captions, caption_set, brand),
             },
         )
         request = ClipRequest(source=source, out_dir=out)
@@ -184,14 +226,17 @@ def clip(
 
 def _print_clips(result: ClipJobResult) -> None:
     table = Table(title=f"{len(result.clips)} clips in {result.out_dir}")
-    for col in ("#", "file", "start", "end", "score", "text"):
+    for col in ("#", "file", "start", "end", "score", "title", "text"):
         table.add_column(col, overflow="fold")
     for c in result.clips:
-        text = c.text if len(c.text) <= 70 else c.text[:69] + "…"
+        text = c.text if len(c.text) <= 60 else c.text[:59] + "…"
         table.add_row(
-            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score:.2f}", text
-        )
+            str(c.index), c.file, f"{c.start_s:.2f}", f"{c.end_s:.2f}", f"{c.score_100:.0f}",
+            c.title, text,
+        )  # fmt: skip
     out_console.print(table)
+    if result.manifest.message:
+        out_console.print(f"[bold yellow]{result.manifest.message}[/]")
     out_console.print(f"manifest: {result.manifest_path}")
 
 
@@ -201,6 +246,7 @@ def transcribe(
     out: Annotated[Path, typer.Option("--out", "-o", help="Transcript file to write.")],
     fmt: Annotated[str, typer.Option("--format", help="json | srt | vtt")] = "json",
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -213,10 +259,10 @@ def transcribe(
 
         if fmt not in ("json", "srt", "vtt"):
             raise InputError(f"--format must be json, srt or vtt (got {fmt!r})")
-        settings = _settings(config, {"asr.model": asr_model})
+        settings = _settings(config, {"asr.model": asr_model, "language.language": language})
         transcript = run_transcribe_job(source, settings)
         write_transcript(transcript, out, fmt)
-        out_console.print(f"{len(transcript.words)} words -> {out}")
+        out_console.print(f"{len(transcript.words)} words ({transcript.language}) -> {out}")
 
     guarded(body)
 

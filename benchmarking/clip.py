@@ -27,8 +27,8 @@ from ai_video.pipeline.requests import ClipJobResult
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage
 from ai_video.pipeline.stage_metrics import read_rows
-from ai_video.pipeline.stages import CURATE, TRANSCRIBE, VISUALS
-from ai_video.types import EditPlan, EncoderProfile, ScoredCandidate, Transcript, VisualAnalysis
+from ai_video.pipeline.stages import RENDER, TRANSCRIBE
+from ai_video.types import EditPlan, EncoderProfile, Transcript
 from benchmarking.common import (
     bar_chart,
     bench_settings,
@@ -64,12 +64,14 @@ class RecordingBackend(LocalBackend):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.handles: dict[str, list[Any]] = {}
+        self.inputs: dict[str, list[tuple[Any, ...]]] = {}
         self.job: JobScope | None = None
 
     def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Any:
         """Schedule like :class:`LocalBackend` and remember the handle under the stage name."""
         handle = super().submit(stage, job, *inputs)
         self.handles.setdefault(stage.name, []).append(handle)
+        self.inputs.setdefault(stage.name, []).append(inputs)
         self.job = job
         return handle
 
@@ -91,8 +93,8 @@ class JobRun:
     result: ClipJobResult
     src: SourceRef
     transcript: Transcript
-    visual: VisualAnalysis
-    selected: list[ScoredCandidate]
+    plans: list[EditPlan]
+    """The EditPlans the job rendered, in rank order."""
     wall_s: float
 
 
@@ -110,8 +112,7 @@ def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
             result=result,
             src=backend.source(),
             transcript=backend.value(TRANSCRIBE),
-            visual=backend.value(VISUALS),
-            selected=backend.value(CURATE),
+            plans=[inputs[0] for inputs in backend.inputs.get(RENDER.name, [])],
             wall_s=wall[0],
         )
     finally:
@@ -375,7 +376,7 @@ def main(argv: Sequence[str]) -> int:
     )
     out = results_dir("clip", fresh=True)
     job = run_job(args.source.resolve(), settings, out / "job")
-    if not job.selected:
+    if not job.plans:
         raise InputError(f"{args.source}: the job selected no clip, nothing to render")
     stages = stage_walls(out / "job")
     plan = job_plan(job, settings)
@@ -389,8 +390,5 @@ def main(argv: Sequence[str]) -> int:
 
 
 def job_plan(job: JobRun, settings: Settings) -> EditPlan:
-    """The EditPlan of the job's first selected clip, rebuilt exactly as the job built it."""
-    from ai_video.edit.plan import plan_clip
-
-    src = job.src
-    return plan_clip(src.path, src.info, job.selected[0], job.transcript, job.visual, settings)
+    """The EditPlan of the job's first clip, exactly as the job rendered it."""
+    return job.plans[0]

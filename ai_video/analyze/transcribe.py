@@ -13,7 +13,7 @@ import numpy.typing as npt
 from ai_video.analyze.models import ModelRef, resolve_asr_model
 from ai_video.config import ASR_SAMPLE_RATE_HZ, AsrConfig
 from ai_video.errors import InputError, ModelUnavailable
-from ai_video.types import Segment, Transcript, Word
+from ai_video.types import NO_SPACE_LANGUAGES, Segment, Transcript, Word
 
 log = logging.getLogger(__name__)
 
@@ -59,41 +59,55 @@ class Transcriber:
         return self._model_ref
 
     @property
+    def whisper(self) -> Any:
+        """The loaded ``faster_whisper.WhisperModel`` (language identification reuses it)."""
+        return self._model
+
+    @property
     def model_label(self) -> str:
         """``faster-whisper:NAME@VERSION``, recorded in every Transcript it makes."""
         return f"faster-whisper:{self._model_ref.label}"
 
     def __call__(
-        self, audio: npt.NDArray[np.floating[Any]], initial_prompt: str | None = None
+        self,
+        audio: npt.NDArray[np.floating[Any]],
+        language: str | None = None,
+        initial_prompt: str | None = None,
     ) -> Transcript:
         """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript.
 
-        ``initial_prompt`` (default: the config's) is text whisper continues from.
+        ``language`` (an ISO 639-1 code) overrides the configured language for this call,
+        so one multilingual model serves every language. ``initial_prompt`` (default: the
+        config's) is text whisper continues from.
         """
         samples = _as_mono_float32(audio)
+        language = language or self._cfg.language
         if samples.size == 0:
-            return self._empty()
+            return self._empty(language)
         segments, info = self._model.transcribe(
             samples,
-            language=self._cfg.language,
+            language=language,
             beam_size=self._cfg.beam_size,
             word_timestamps=True,
             vad_filter=self._cfg.vad_filter,
             no_speech_threshold=self._cfg.no_speech_threshold,
             initial_prompt=initial_prompt or self._cfg.initial_prompt,
         )
+        heard = info.language or language or UNDETERMINED_LANGUAGE
         converted = _convert_segments(
-            seg for seg in segments if not _is_hallucination(seg, self._cfg)
+            (seg for seg in segments if not _is_hallucination(seg, self._cfg)),
+            join_pieces=heard not in NO_SPACE_LANGUAGES,
         )
         return Transcript(
-            language=info.language or self._cfg.language or UNDETERMINED_LANGUAGE,
+            language=heard,
             segments=converted,
             model=self.model_label,
+            language_probability=None if language else info.language_probability,
         )
 
-    def _empty(self) -> Transcript:
+    def _empty(self, language: str | None) -> Transcript:
         return Transcript(
-            language=self._cfg.language or UNDETERMINED_LANGUAGE,
+            language=language or UNDETERMINED_LANGUAGE,
             segments=(),
             model=self.model_label,
         )
@@ -138,11 +152,14 @@ def _is_hallucination(seg: Any, cfg: AsrConfig) -> bool:
     return bool(mean_probability < cfg.min_suspect_word_probability)
 
 
-def _convert_segments(segments: Iterable[Any]) -> tuple[Segment, ...]:
-    """faster-whisper segments as our records; words keep their attached punctuation."""
+def _convert_segments(segments: Iterable[Any], join_pieces: bool = True) -> tuple[Segment, ...]:
+    """faster-whisper segments as our records; words keep their attached punctuation.
+
+    ``join_pieces`` False (languages without spaces) keeps every word piece as a word.
+    """
     converted: list[Segment] = []
     for seg in segments:
-        words = _joined_words(seg.words or ())
+        words = _joined_words(seg.words or (), join_pieces)
         text = seg.text.strip()
         if not text and not words:
             continue
@@ -152,7 +169,7 @@ def _convert_segments(segments: Iterable[Any]) -> tuple[Segment, ...]:
     return tuple(converted)
 
 
-def _joined_words(raw_words: Iterable[Any]) -> tuple[Word, ...]:
+def _joined_words(raw_words: Iterable[Any], join_pieces: bool = True) -> tuple[Word, ...]:
     """Words with leading space stripped; a piece without one ("-line") joins the word before.
 
     faster-whisper starts a new word at a punctuation token, so "42-line" arrives as " 42" and
@@ -164,7 +181,7 @@ def _joined_words(raw_words: Iterable[Any]) -> tuple[Word, ...]:
         if not text:
             continue
         start_s, end_s = float(raw.start), max(float(raw.end), float(raw.start))
-        if words and not raw.word[:1].isspace():
+        if join_pieces and words and not raw.word[:1].isspace():
             prev = words[-1]
             words[-1] = Word(
                 text=prev.text + text,

@@ -20,6 +20,7 @@ def transcript_to_json(transcript: Transcript) -> bytes:
     return orjson.dumps(
         {
             "language": transcript.language,
+            "language_probability": transcript.language_probability,
             "model": transcript.model,
             "timing_method": transcript.timing_method,
             "text": transcript.text,
@@ -63,11 +64,16 @@ def transcript_from_json(data: bytes) -> Transcript:
             model=str(doc["model"]),
             segments=tuple(_segment(seg) for seg in doc["segments"]),
             timing_method=str(doc.get("timing_method", "whisper")),
+            language_probability=_optional_float(doc.get("language_probability")),
         )
     except orjson.JSONDecodeError as exc:
         raise InputError(f"transcript JSON is not valid JSON: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"transcript JSON has a missing or malformed field: {exc!r}") from None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _segment(seg: dict[str, Any]) -> Segment:
@@ -87,10 +93,6 @@ def _segment(seg: dict[str, Any]) -> Segment:
             for w in seg["words"]
         ),
     )
-
-
-def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def transcript_to_srt(transcript: Transcript) -> str:

@@ -13,11 +13,12 @@ is the faces found in the region plus the faces of the last full scan outside it
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
 
+from ai_video.analyze.face_tracks import FaceCollector
 from ai_video.analyze.faces import Detection, FaceDetector
 from ai_video.analyze.shots import ShotDetector
 from ai_video.config import FaceConfig, ShotConfig
@@ -99,13 +100,19 @@ def analyze_visuals(
     faces: FaceConfig,
     detector: FaceDetector,
     fps: float,
+    collector: FaceCollector | None = None,
 ) -> VisualAnalysis:
-    """Shots, motion and the main-face track from one stream of analysis batches."""
+    """Shots, motion and the main-face track from one stream of analysis batches.
+
+    With a ``collector`` (speaker analysis), every face of each sample is kept there too,
+    and the main face is picked from those same detections (one detection per sample).
+    """
     if fps <= 0 or faces.sample_fps <= 0:
         raise ValueError(f"fps and sample_fps must be positive, got {fps}, {faces.sample_fps}")
     shot_detector = ShotDetector(shots, fps)
     sampler = FaceSampler(detector, faces)
-    step = max(1, round(fps / faces.sample_fps))
+    picker = MainFacePicker(faces.continuity_bonus)
+    step = collector.step if collector is not None else max(1, round(fps / faces.sample_fps))
     indices: list[int] = []
     boxes: list[tuple[float, float, float, float]] = []
     scores: list[float] = []
@@ -113,9 +120,7 @@ def analyze_visuals(
     frame_count = 0
     for batch in batches:
         shot_detector.push(batch)
-        for offset in range((-batch.start_index) % step, len(batch.frames), step):
-            index = batch.start_index + offset
-            main, count = sampler.sample(batch.frames[offset], frame_to_s(index, fps))
+        for index, main, count in _sampled_faces(batch, step, sampler, picker, collector):
             indices.append(index)
             counts.append(count)
             if main is None:
@@ -141,6 +146,27 @@ def analyze_visuals(
         faces=track,
         motion=shot_detector.motion,
     )
+
+
+def _sampled_faces(
+    batch: FrameBatch,
+    step: int,
+    sampler: FaceSampler,
+    picker: MainFacePicker,
+    collector: FaceCollector | None,
+) -> Iterator[tuple[int, Detection | None, int]]:
+    """``(index, main face, face count)`` for each sampled frame of ``batch``."""
+    if collector is None:
+        for offset in range((-batch.start_index) % step, len(batch.frames), step):
+            index = batch.start_index + offset
+            main, count = sampler.sample(batch.frames[offset], frame_to_s(index, batch.fps))
+            yield index, main, count
+        return
+    for offset in range(len(batch.frames)):
+        index = batch.start_index + offset
+        found = collector.observe(batch.frames[offset], index, batch.scale)
+        if found is not None:
+            yield index, picker.choose(found), len(found)
 
 
 def _search_region(face: Box, margin_frac: float, shape: tuple[int, ...]) -> Box:

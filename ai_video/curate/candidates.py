@@ -105,21 +105,33 @@ def candidates_from_sentences(
     max_s: float,
     cfg: CurateConfig,
     media_duration_s: float,
+    *,
+    may_start: Sequence[bool] | None = None,
+    may_end: Sequence[bool] | None = None,
+    segment_of: Sequence[int] | None = None,
+    max_segments: int = 1,
 ) -> list[Candidate]:
-    """Every run of consecutive whole sentences whose cut span fits ``[min_s, max_s]``."""
+    """Every run of consecutive whole sentences whose cut span fits ``[min_s, max_s]``.
+
+    Optional per-sentence rules: a run starts only at a sentence with ``may_start`` true, ends
+    only at one with ``may_end`` true, and touches at most ``max_segments`` consecutive
+    segments (topics) of ``segment_of``.
+    """
     if min_s <= 0 or max_s < min_s:
         raise ConfigError(f"invalid clip length range: min {min_s} s, max {max_s} s")
     bounds = _boundaries(sentences, cfg, media_duration_s)
     found: list[Candidate] = []
     for first in range(len(sentences)):
-        if not bounds[first].usable:
+        if not bounds[first].usable or (may_start is not None and not may_start[first]):
             continue
         first_start_s = sentences[first].words[0].start_s
         for last in range(first, len(sentences)):
             last_end_s = sentences[last].words[-1].end_s
             if last_end_s - first_start_s > max_s:
                 break
-            if not bounds[last + 1].usable:
+            if segment_of is not None and segment_of[last] - segment_of[first] >= max_segments:
+                break
+            if not bounds[last + 1].usable or (may_end is not None and not may_end[last]):
                 continue
             span = _fit_span(
                 first_start_s, last_end_s, bounds[first], bounds[last + 1], (min_s, max_s), cfg

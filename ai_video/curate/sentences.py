@@ -1,6 +1,7 @@
 """Split recognised words into sentences on terminal punctuation.
 
-A word ending in ``.``, ``?``, ``!`` or an ellipsis closes a sentence, except where the dot
+A word ending in ``.``, ``?``, ``!``, an ellipsis, or another script's terminal (``。！？``,
+``؟``, ``।``...) closes a sentence, except where the dot
 belongs to a title ("Mr."), a single initial ("J."), an initialism or abbreviation ("U.S.",
 "e.g.", "etc.") not followed by a capitalised word, or a decimal number split across two
 words ("3." "5").
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ai_video.analyze.punctuation import is_sentence_end
 from ai_video.errors import ConfigError
 from ai_video.types import Sentence, Word
 
@@ -49,7 +51,7 @@ def ends_sentence(word: str, next_word: str | None) -> bool:
     if core.endswith(("?", "!", "…", "...")):
         return True
     if not core.endswith("."):
-        return False
+        return is_sentence_end(core)  # the terminals of other scripts: 。！？ ؟ । ...
     if next_word is None:
         return True
     if _DIGIT_DOT.search(core) and next_word.strip()[:1].isdigit():
@@ -62,7 +64,7 @@ def ends_sentence(word: str, next_word: str | None) -> bool:
     return True
 
 
-def _split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[Word, ...]]:
+def split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[Word, ...]]:
     """Cut a run longer than ``max_sentence_s`` at its longest pause, recursively."""
     if len(words) < 2 or words[-1].end_s - words[0].start_s <= max_sentence_s:
         return [tuple(words)]
@@ -74,7 +76,7 @@ def _split_long_run(words: Sequence[Word], max_sentence_s: float) -> list[tuple[
         key = (pause_s, -abs(i - 1 - middle))
         if key > best_key:
             best_key, best_index = key, i
-    return _split_long_run(words[:best_index], max_sentence_s) + _split_long_run(
+    return split_long_run(words[:best_index], max_sentence_s) + split_long_run(
         words[best_index:], max_sentence_s
     )
 
@@ -91,8 +93,8 @@ def split_sentences(words: Sequence[Word], max_sentence_s: float) -> list[Senten
         current.append(word)
         next_text = words[i + 1].text if i + 1 < len(words) else None
         if ends_sentence(word.text, next_text):
-            runs.extend(_split_long_run(current, max_sentence_s))
+            runs.extend(split_long_run(current, max_sentence_s))
             current = []
     if current:
-        runs.extend(_split_long_run(current, max_sentence_s))
+        runs.extend(split_long_run(current, max_sentence_s))
     return [Sentence(index=i, words=run) for i, run in enumerate(runs)]

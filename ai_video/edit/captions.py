@@ -9,9 +9,10 @@ carry a track (ASS with the spoken word highlighted, SRT, WebVTT) are ``render.s
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
+from ai_video.analyze.punctuation import is_clause_end, is_sentence_end
+from ai_video.analyze.scripts import display_width
 from ai_video.config import CaptionStyle
 from ai_video.errors import ConfigError
 from ai_video.types import CaptionLine, CaptionTrack, CaptionWord, TimeSpan, Word
@@ -19,8 +20,6 @@ from ai_video.types import CaptionLine, CaptionTrack, CaptionWord, TimeSpan, Wor
 __all__ = ["build_caption_track"]
 
 _STYLE_DEFAULTS = CaptionStyle.model_validate({})
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*$")
-_CLAUSE_END = re.compile(r"[,;:–—]+[\"'”’)\]]*$")
 
 # Line-breaking costs: a short line must lose to any other choice, a line running over a
 # pause or sentence end to any choice that keeps the minimum length.
@@ -42,16 +41,24 @@ def build_caption_track(
     *,
     break_pause_s: float = _STYLE_DEFAULTS.line_break_pause_s,
     max_chars: int = _STYLE_DEFAULTS.max_chars_per_line,
+    separator: str = " ",
 ) -> CaptionTrack:
-    """Group the words spoken inside ``span`` into caption lines, in clip time."""
+    """Group the words spoken inside ``span`` into caption lines, in clip time.
+
+    ``max_chars`` is a display width (a wide CJK character counts 2); ``separator`` is what
+    goes between words ('' for scripts written without spaces).
+    """
     if not 1 <= min_words <= max_words:
         raise ConfigError(
             f"caption words per line: need 1 <= min <= max, got {min_words}..{max_words}"
         )
     clip_words = _clip_words(words, span)
     lines: list[CaptionLine] = []
-    for first, last in _break_lines(clip_words, min_words, max_words, break_pause_s, max_chars):
-        lines.append(CaptionLine(words=tuple(clip_words[first : last + 1])))
+    gap = display_width(separator)
+    for first, last in _break_lines(
+        clip_words, min_words, max_words, break_pause_s, max_chars, gap
+    ):
+        lines.append(CaptionLine(words=tuple(clip_words[first : last + 1]), separator=separator))
     return CaptionTrack(lines=tuple(lines), style_name=style_name)
 
 
@@ -72,9 +79,9 @@ def _clip_words(words: Sequence[Word], span: TimeSpan) -> list[CaptionWord]:
 
 def _boundary(left: CaptionWord, right: CaptionWord, break_pause_s: float) -> str:
     """How strongly the gap between two words asks for a line break."""
-    if _SENTENCE_END.search(left.text) or right.start_s - left.end_s > break_pause_s:
+    if is_sentence_end(left.text) or right.start_s - left.end_s > break_pause_s:
         return "hard"
-    if _CLAUSE_END.search(left.text):
+    if is_clause_end(left.text):
         return "soft"
     return "none"
 
@@ -85,6 +92,7 @@ def _break_lines(
     max_words: int,
     break_pause_s: float,
     max_chars: int,
+    gap: int = 1,
 ) -> list[tuple[int, int]]:
     """Cheapest split of ``words`` into lines: ``[(first, last), ...]`` inclusive indices."""
     n = len(words)
@@ -94,7 +102,7 @@ def _break_lines(
     for end in range(1, n + 1):
         for size in range(1, min(max_words, end) + 1):
             start = end - size
-            cost = best[start] + _line_cost(words, bounds, start, end, min_words, max_chars)
+            cost = best[start] + _line_cost(words, bounds, start, end, min_words, max_chars, gap)
             if cost < best[end]:
                 best[end], choice[end] = cost, start
     spans: list[tuple[int, int]] = []
@@ -112,13 +120,14 @@ def _line_cost(
     end: int,
     min_words: int,
     max_chars: int,
+    gap: int = 1,
 ) -> float:
-    """Cost of one line holding ``words[start:end]``."""
+    """Cost of one line holding ``words[start:end]`` (width in display columns)."""
     size = end - start
     cost = _LINE_COST + _BALANCE_COST * abs(size - _PREFERRED_WORDS)
     cost += _SHORT_LINE_COST * max(0, min_words - size)
     cost += sum(_COST_INSIDE[b] for b in bounds[start : end - 1])
     if end < len(words):
         cost += _COST_AT_END[bounds[end - 1]]
-    chars = sum(len(w.text) for w in words[start:end]) + size - 1
+    chars = sum(display_width(w.text) for w in words[start:end]) + gap * (size - 1)
     return cost + _OVERFLOW_COST_PER_CHAR * max(0, chars - max_chars)

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 from pathlib import Path
+from typing import Protocol
 
-from ai_video.config import PlatformPreset, RenderConfig, Settings, caption_style
-from ai_video.edit.captions import build_caption_track
+import polars as pl
+
+from ai_video.config import (
+    LanguageConfig,
+    PlatformPreset,
+    RenderConfig,
+    Settings,
+    caption_style,
+)
+from ai_video.edit.caption_lines import language_caption_track
+from ai_video.edit.layout import plan_layout
 from ai_video.edit.reframe import plan_crop
 from ai_video.errors import PlanError
 from ai_video.types import (
     AudioPlan,
     Candidate,
+    ClipLayout,
+    CropKeyframe,
     CropPath,
     EditPlan,
     MediaInfo,
@@ -23,35 +36,63 @@ from ai_video.types import (
 
 
 def plan_clip(
-    source: Path,
-    info: MediaInfo,
+    src: SourceLike,
     chosen: ScoredCandidate,
     transcript: Transcript,
-    visual: VisualAnalysis,
+    scene: tuple[VisualAnalysis, pl.DataFrame, pl.DataFrame],
     settings: Settings,
 ) -> EditPlan:
-    """The EditPlan of one selected clip: span, crop path, captions, audio."""
+    """The EditPlan of one selected clip: span, layout per speaker turn, captions, audio.
+
+    ``scene`` is the visual analysis, the face tracks and the speaker turns.
+    """
+    visual, tracks, turns = scene
+    info = src.info
     if info.video is None:
-        raise PlanError(f"{source.name}: no video stream to reframe")
+        raise PlanError(f"{src.path.name}: no video stream to reframe")
     preset = settings.preset().model_copy(update={"caption": caption_style(settings)})
-    crop = plan_crop(
-        chosen.candidate.span,
-        visual.faces,
-        visual.shots,
-        info.video.display_size,
-        (preset.width_px, preset.height_px),
-        settings.reframe,
-    )
-    return build_edit_plan(
-        source,
+    span = chosen.candidate.span
+    output_size = (preset.width_px, preset.height_px)
+    layout = plan_layout(
+        span, turns, tracks, visual.shots, info.video.display_size, output_size,
+        settings.layout, settings.reframe, detector=visual.faces.detector,
+    )  # fmt: skip
+    crop = layout.single_crop()
+    layout_used: ClipLayout | None = layout
+    if crop is None and tracks.is_empty() and bool(visual.faces.counts.any()):
+        # faces were seen but not tracked (a detector without landmarks): follow the main face
+        crop = plan_crop(span, visual.faces, visual.shots, info.video.display_size,
+                         output_size, settings.reframe)  # fmt: skip
+        layout_used = None
+    elif crop is None:
+        crop = _whole_frame(info.video.display_size)
+    plan = build_edit_plan(
+        src.path,
         chosen.candidate,
         transcript,
         crop,
         preset,
         settings.platform,
-        settings.render,
+        (settings.render, settings.language),
         has_audio=info.audio is not None,
     )
+    return dataclasses.replace(plan, layout=layout_used)
+
+
+class SourceLike(Protocol):
+    """A probed source: its path and media info."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def info(self) -> MediaInfo: ...
+
+
+def _whole_frame(size: tuple[int, int]) -> CropPath:
+    """A crop path that keeps the whole (even-sized) frame; layouts draw the picture."""
+    width, height = size[0] - size[0] % 2, size[1] - size[1] % 2
+    return CropPath((CropKeyframe(0.0, 0, 0, width, height),))
 
 
 def build_edit_plan(
@@ -61,7 +102,7 @@ def build_edit_plan(
     crop: CropPath,
     preset: PlatformPreset,
     preset_name: str,
-    render: RenderConfig,
+    configs: tuple[RenderConfig, LanguageConfig],
     has_audio: bool,
 ) -> EditPlan:
     """Combine a chosen span, its crop path and its captions into one renderable plan."""
@@ -69,15 +110,9 @@ def build_edit_plan(
     if span.duration_s <= 0:
         raise PlanError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
     _check_crop(crop, span.duration_s)
-    style = preset.caption
-    captions = build_caption_track(
-        transcript.words_in(span),
-        span,
-        style_name=preset_name,
-        min_words=style.min_words_per_line,
-        max_words=style.max_words_per_line,
-        break_pause_s=style.line_break_pause_s,
-        max_chars=style.max_chars_per_line,
+    render, language = configs
+    captions = language_caption_track(
+        transcript.words_in(span), span, preset_name, preset.caption, transcript.language, language
     )
     return EditPlan(
         source=Path(source),

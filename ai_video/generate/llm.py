@@ -109,6 +109,11 @@ class ChatClient:
         self.cache_hits = 0
 
     @property
+    def model(self) -> str:
+        """The model name every request names."""
+        return str(self._cfg.model)
+
+    @property
     def requests(self) -> int:
         """HTTP requests sent so far, retries included."""
         return self._http.requests

@@ -105,3 +105,67 @@ def dead_zone_follow(target: FloatArray, dead_zone: float, alpha: float) -> Floa
         np.ascontiguousarray(target, dtype=np.float64), float(dead_zone), float(alpha)
     )
     return out
+
+
+def _bounded_follow(
+    target: FloatArray, dead_zone: float, max_step: float, max_accel: float
+) -> FloatArray:
+    n = len(target)
+    out = np.empty(n, dtype=np.float64)
+    anchor = np.nan
+    position = np.nan
+    velocity = 0.0
+    for i in range(n):
+        value = target[i]
+        if not np.isnan(value):
+            if np.isnan(anchor):
+                anchor = value
+                position = value
+            elif value - anchor > dead_zone:
+                anchor = value - dead_zone
+            elif anchor - value > dead_zone:
+                anchor = value + dead_zone
+        if not np.isnan(anchor):
+            gap = anchor - position
+            # fastest speed that can still stop at the anchor with max_accel braking
+            # (discrete: v + (v - a) + (v - 2a) + ... <= gap)
+            stop_speed = 0.5 * (
+                -max_accel + np.sqrt(max_accel * max_accel + 8.0 * max_accel * abs(gap))
+            )
+            wanted = min(max_step, stop_speed, abs(gap))
+            wanted = wanted if gap >= 0 else -wanted
+            change = wanted - velocity
+            if change > max_accel:
+                change = max_accel
+            elif change < -max_accel:
+                change = -max_accel
+            velocity += change
+            position += velocity
+        out[i] = position
+    return out
+
+
+_bounded_follow_jit = njit(cache=True, nogil=True)(_bounded_follow)
+
+
+def bounded_follow(
+    target: FloatArray, dead_zone: float, max_step: float, max_accel: float
+) -> FloatArray:
+    """Camera path that moves only when ``target`` leaves ±``dead_zone`` of an anchor, with
+    speed at most ``max_step`` and speed changes at most ``max_accel`` per sample.
+
+    Like :func:`dead_zone_follow`, but the pan is physically plausible: it accelerates,
+    cruises and brakes to stop on the anchor (no overshoot beyond one step's braking), so
+    it never oscillates. NaN targets hold the anchor; the path starts on the first target.
+    """
+    if dead_zone < 0.0 or max_step <= 0.0 or max_accel <= 0.0:
+        raise ValueError(
+            f"need dead_zone >= 0 and positive limits, got {dead_zone}, {max_step}, {max_accel}"
+        )
+    out: FloatArray = _bounded_follow_jit(
+        np.ascontiguousarray(target, dtype=np.float64),
+        float(dead_zone),
+        float(max_step),
+        float(max_accel),
+    )
+    return out

@@ -1,11 +1,13 @@
 """One video in, ranked captioned clips out: the clip job, stage by stage.
 
-    source -> probe -> AUDIO (once) -> TRANSCRIBE (ASR) -> WORD_TIMING -> CURATE -> plan -> RENDER
-                    -> SPEECH (loudness, voicing) ---/          /      (one ffmpeg per clip)
-                    -> VISUALS (one decode: shots, faces, motion)
+    source -> probe -> AUDIO (once) -> SPEECH (voicing) -> LANGUAGE (id on speech windows)
+                    -> TRANSCRIBE (English or multilingual ASR) -> WORD_TIMING ------\\
+                    -> DIARIZE (voices) --\\                                            CURATE
+                    -> VISUALS (one decode: shots, face tracks, motion) -> SPEAKERS --/   |
+    plan (EditPlan per clip: layout per speaker turn, captions) -> RENDER (one ffmpeg each)
 
 The same story runs in-process (LocalBackend) or on Ray (RayBackend): ``backend.submit``
-schedules a declared stage (pipeline/stages.py), handles of earlier stages are passed
+schedules a declared stage (pipeline/stages/), handles of earlier stages are passed
 straight into later ones, so transcription and the visual pass overlap, and renders run side
 by side where there is room.
 """
@@ -19,28 +21,28 @@ from pathlib import Path
 from typing import Any
 
 from ai_video.config import Settings, with_cleanup_asr
+from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
-from ai_video.pipeline.finishing import plan_clips
-from ai_video.pipeline.outputs import (
-    build_manifest,
-    publish_clip,
-    publish_exports,
-    write_manifest,
-)
+from ai_video.pipeline.clip_manifest import ClipRecord
+from ai_video.pipeline.finishing import finish_plans
+from ai_video.pipeline.outputs import build_manifest, publish_clip, publish_exports, write_outputs
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
 from ai_video.pipeline.stages import (
     AUDIO,
     CURATE,
+    DIARIZE,
+    LANGUAGE,
     RENDER,
+    SPEAKERS,
     SPEECH,
     TRANSCRIBE,
     VISUALS,
     WORD_TIMING,
+    SceneFacts,
 )
-from ai_video.pipeline.transcribe_job import write_transcript
-from ai_video.types import ScoredCandidate, Transcript, VisualAnalysis
+from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript
 
 
 def run_clip_job(
@@ -66,34 +68,31 @@ def run_clip_job(
         job = JobScope(ctx, open_source(request.source, work, settings), settings)
         encoder = detect_encoder(settings.render, settings.media)
         progress("probe", 1.0)
-
         wav = be.submit(AUDIO, job)
         visual_h = be.submit(VISUALS, job)
-        transcript_h = be.submit(TRANSCRIBE, job, wav)
         speech_h = be.submit(SPEECH, job, wav)
+        language_h = be.submit(LANGUAGE, job, wav, speech_h)
+        transcript_h = be.submit(TRANSCRIBE, job, wav, language_h)
         words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
-        selected_h = be.submit(CURATE, job, words_h, speech_h, visual_h)
-        transcript, visual, selected = _await(be, progress, words_h, visual_h, selected_h)
-        write_transcript(transcript, out_dir / "transcript.json", "json")
-
-        plans = plan_clips(be, job.src, wav, transcript, visual, selected, settings)
-        renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
-        clips = []
-        for index, (handle, plan, chosen) in enumerate(zip(renders, plans, selected, strict=True)):
-            exports = publish_exports(out_dir, index + 1, plan, job.src, settings.finishing.export)
-            clips.append(publish_clip(out_dir, index + 1, be.get(handle), plan, chosen, exports))
-            progress(RENDER.name, (index + 1) / len(plans))
-
+        turns_h = be.submit(SPEAKERS, job, be.submit(DIARIZE, job, wav, speech_h), visual_h)
+        moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h, turns_h)
+        transcript, scene, moments = _await(be, progress, words_h, visual_h, moments_h)
+        turns = be.get(turns_h)
+        plans = [
+            plan_clip(job.src, m.clip, transcript, (scene.visual, scene.tracks, turns), settings)
+            for m in moments.moments
+        ]
+        plans = finish_plans(be, wav, transcript, plans, settings)  # --clean, --brand
+        clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
         summary = stage_summary(ctx, started)
-        text_model = settings.curate.text_model if CURATE.wants_model(settings) else None
         manifest = build_manifest(
-            job.src, settings, transcript, visual.faces.detector, text_model, encoder, clips,
-            summary.wall_s,
+            job.src, settings, be.get(language_h), transcript, scene.visual.faces.detector,
+            encoder, moments, clips, summary.wall_s,
         )  # fmt: skip
         return ClipJobResult(
             video_id=video_id,
             out_dir=out_dir,
-            manifest_path=write_manifest(out_dir, manifest),
+            manifest_path=write_outputs(out_dir, manifest, transcript, turns),
             manifest=manifest,
             cache_hits=summary.cache_hits,
             cache_misses=summary.cache_misses,
@@ -104,14 +103,33 @@ def run_clip_job(
             be.close()
 
 
+def _render_and_publish(
+    be: Backend,
+    job: JobScope,
+    out_dir: Path,
+    plans: list[EditPlan],
+    encoder: EncoderProfile,
+    moments: MomentsResult,
+    progress: ProgressFn,
+) -> list[ClipRecord]:
+    """Render every plan (side by side where there is room); publish clips in rank order."""
+    renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
+    clips = []
+    for i, (handle, plan, moment) in enumerate(zip(renders, plans, moments.moments, strict=True)):
+        exports = publish_exports(out_dir, i + 1, plan, job.src, job.settings.finishing.export)
+        clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment, exports))
+        progress(RENDER.name, (i + 1) / len(plans))
+    return clips
+
+
 def _await(
-    be: Backend, progress: ProgressFn, transcript_h: Any, visual_h: Any, selected_h: Any
-) -> tuple[Transcript, VisualAnalysis, list[ScoredCandidate]]:
-    """Wait for the analysis and the selection, reporting each as it completes."""
-    transcript: Transcript = be.get(transcript_h)
+    be: Backend, progress: ProgressFn, words_h: Any, scene_h: Any, moments_h: Any
+) -> tuple[Transcript, SceneFacts, MomentsResult]:
+    """Wait for the words, the scene analysis and the selection, reporting each as it ends."""
+    words: Transcript = be.get(words_h)
     progress(TRANSCRIBE.name, 1.0)
-    visual: VisualAnalysis = be.get(visual_h)
+    scene: SceneFacts = be.get(scene_h)
     progress(VISUALS.name, 1.0)
-    selected: list[ScoredCandidate] = be.get(selected_h)
+    moments: MomentsResult = be.get(moments_h)
     progress(CURATE.name, 1.0)
-    return transcript, visual, selected
+    return words, scene, moments

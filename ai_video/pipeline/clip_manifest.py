@@ -34,23 +34,74 @@ class ClipTimings(_Record):
     render_wall_s: float
 
 
+class ScoreGroupRecord(_Record):
+    """One creator-facing part of the score (hook, coherence, value, delivery, visual,
+    relevance) on 0-100, with the evidence behind it."""
+
+    name: str
+    score: float
+    evidence: str
+
+
+class LayoutSegmentRecord(_Record):
+    """One stretch of a clip in one layout, in clip time."""
+
+    start_s: float
+    end_s: float
+    layout: str = Field(description="speaker | split | fit")
+    track_ids: list[int] = Field(description="Face tracks framed, top to bottom.")
+    voice_id: int | None = Field(description="The voice speaking when the segment starts.")
+    crops: list[list[list[float]]] = Field(
+        description="Per framed track, crop keyframes [t_s (clip time), x, y, w, h] in source "
+        "pixels."
+    )
+
+
+class ClipLayoutRecord(_Record):
+    """How the clip frames people: segments per speaker turn."""
+
+    detector: str
+    segments: list[LayoutSegmentRecord]
+
+
 class ClipRecord(_Record):
     """One produced clip: its files, where it sits in the source, and why it was chosen."""
 
-    index: int = Field(description="Rank, 1 = best.")
+    index: int = Field(
+        description="Position, 1 = best; with several prompts each prompt's clips follow, best "
+        "first."
+    )
     file: str = Field(description="The clip's video file name inside the output directory.")
     start_s: float = Field(description="Start in source time (seconds).")
     end_s: float = Field(description="End in source time (seconds).")
     duration_s: float
     score: float = Field(description="Weighted score of the clip (0..1).")
+    score_100: float = Field(description="The score on 0-100, from the groups below.")
+    groups: list[ScoreGroupRecord] = Field(description="The score grouped as creators read it.")
     features: dict[str, float] = Field(description="Feature values (0..1) behind the score.")
     contributions: dict[str, float] = Field(description="Weighted share of each feature.")
     text: str = Field(description="The clip's spoken text.")
     hook: str = Field(description="The opening sentence.")
+    title: str = Field(description="A title built from the clip's own words.")
+    description: str = Field(description="A one-line description for social posts.")
+    hashtags: list[str] = Field(description="Hashtags from the clip's keyphrases.")
+    copy_by: str = Field(
+        description="Who wrote title/description/hashtags: 'yake' (offline keyphrases of the "
+        "clip's words) or 'llm:MODEL' (the configured OpenAI-compatible endpoint)."
+    )
+    topics: list[int] = Field(description="Indices of the topics (manifest 'topics') it lies in.")
+    spans_topics: bool = Field(description="Whether it deliberately crosses a topic boundary.")
+    prompt: str | None = Field(description="The prompt this clip answers, if one was given.")
+    relevance: float | None = Field(description="Prompt relevance (0..1) of its best sentence.")
     captions: CaptionFiles
     thumbnail: str
     crop: list[list[float]] = Field(
-        description="Crop keyframes [t_s, x, y, w, h] in source pixels, each in force from t_s."
+        description="Crop keyframes [t_s, x, y, w, h] in source pixels, each in force from t_s "
+        "(the whole frame when the layout draws split or fit segments)."
+    )
+    layout: ClipLayoutRecord | None = Field(
+        description="Layout segments with the framed face tracks and voices (None when the "
+        "main-face reframe was used)."
     )
     timings: ClipTimings
     render_command: list[str] = Field(description="The ffmpeg argv that rendered the clip.")
@@ -163,6 +214,44 @@ class ModelsInfo(_Record):
     )
 
 
+class TopicRecord(_Record):
+    """One topic of the source: a stretch about one thing (also in topics.parquet)."""
+
+    index: int
+    start_s: float
+    end_s: float
+    keywords: list[str]
+    evidence: list[str] = Field(
+        description="What opened the topic: text (TextTiling depth), speaker, pause, shot."
+    )
+
+
+class WindowLanguageRecord(_Record):
+    """What one speech window sounded like."""
+
+    start: float
+    end: float
+    speech_s: float
+    language: str
+    probability: float
+
+
+class LanguageRecord(_Record):
+    """The spoken language: identified on speech windows, or given by the user."""
+
+    language: str = Field(description="ISO 639-1 code ('und' when there was no speech).")
+    probability: float = Field(description="Identification probability (1.0 when given).")
+    model: str = Field(description="Model that identified it ('given' when set by the user).")
+    switches: list[str] = Field(description="Other languages some window heard with confidence.")
+    wall_s: float
+    windows: list[WindowLanguageRecord]
+    prompt_similarity: str = Field(
+        description="How prompts were matched for this language: 'english' (MiniLM), "
+        "'multilingual' (multilingual-e5-small), 'english-only-model' (weak) or "
+        "'configured-model'."
+    )
+
+
 class ClipManifest(_Record):
     """manifest.json of one clip job."""
 
@@ -171,8 +260,18 @@ class ClipManifest(_Record):
     platform: PlatformInfo
     options: JobOptionsInfo
     models: ModelsInfo
+    language: LanguageRecord
     transcript_words: int
     stage_wall_s: dict[str, float] = Field(description="Wall seconds per stage, and 'total'.")
+    topics: list[TopicRecord] = Field(description="The source's topics, in time order.")
+    speaker_turns: str = Field(
+        description="File (Parquet) of speaker turns: start_s, end_s, voice_id, "
+        "face_track_id, confidence."
+    )
+    message: str | None = Field(
+        description="Said to the user when there are no clips for a reason that is not an "
+        "error (e.g. nothing matches the prompt)."
+    )
     clips: list[ClipRecord]
 
     def to_json(self) -> bytes:

@@ -36,7 +36,13 @@ class Check:
 
 def run_checks(settings: Settings) -> list[Check]:
     """Run every check: ffmpeg capabilities, models, CPU/GPU, Ray."""
-    return [*_media_checks(settings), *_model_checks(), *_compute_checks(), _ray_check()]
+    return [
+        *_media_checks(settings),
+        *_model_checks(),
+        *_speaker_checks(settings),
+        *_compute_checks(),
+        _ray_check(),
+    ]
 
 
 def _media_checks(settings: Settings) -> list[Check]:
@@ -67,6 +73,31 @@ def _model_checks() -> list[Check]:
         shown = f"{ref.path} sha256 {ref.sha256[:12] if ref.sha256 else '-'}" if ref else detail
         out.append(Check(name, ok, shown, fix, True))
     return out
+
+
+def _speaker_checks(settings: Settings) -> list[Check]:
+    """The face detector and the voice encoder the speaker analysis loads."""
+    from ai_video.analyze.diarize import VoiceEncoder
+    from ai_video.analyze.faces import load_face_detector
+    from ai_video.errors import AiVideoError
+
+    checks = []
+    try:
+        detector = load_face_detector(settings.faces)
+        tracks = hasattr(detector, "detect_landmarks")
+        detail = f"{detector.name}" + ("" if tracks else " (no landmarks: main face only)")
+        checks.append(Check("faces", True, detail, "", True))
+    except (AiVideoError, ImportError, OSError) as exc:
+        checks.append(Check("faces", False, str(exc), "pip install 'yuface==2023.5.1'", True))
+    try:
+        VoiceEncoder()
+        checks.append(
+            Check("voice encoder", True, "resemblyzer weights, sha256 verified", "", True)
+        )
+    except (AiVideoError, ImportError, OSError, RuntimeError) as exc:
+        fix = "pip install --force-reinstall 'resemblyzer==0.1.4'"
+        checks.append(Check("voice encoder", False, str(exc), fix, True))
+    return checks
 
 
 def _compute_checks() -> list[Check]:

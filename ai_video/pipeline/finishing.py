@@ -13,10 +13,8 @@ from typing import Any
 from ai_video.config import Settings
 from ai_video.edit.brand import plan_brand
 from ai_video.edit.cleanup import Loudness, clean_plan
-from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend
-from ai_video.pipeline.source import SourceRef
-from ai_video.types import EditPlan, ScoredCandidate, Transcript, VisualAnalysis
+from ai_video.types import EditPlan, Transcript
 
 
 def fine_loudness(wav: Path, hop_s: float) -> Loudness:
@@ -40,17 +38,10 @@ def cleaned_plans(
     return [clean_plan(p, transcript, loudness, settings) for p in plans]
 
 
-def plan_clips(
-    be: Backend,
-    src: SourceRef,
-    wav: Any,
-    transcript: Transcript,
-    visual: VisualAnalysis,
-    selected: list[ScoredCandidate],
-    settings: Settings,
+def finish_plans(
+    be: Backend, wav: Any, transcript: Transcript, plans: list[EditPlan], settings: Settings
 ) -> list[EditPlan]:
-    """Each selected clip's EditPlan, with its clean-up cuts when ``--clean`` asks for them."""
-    plans = [plan_clip(src.path, src.info, c, transcript, visual, settings) for c in selected]
+    """The plans with their clean-up cuts (``--clean``) and brand elements (``--brand``)."""
     return branded_plans(cleaned_plans(be, wav, transcript, plans, settings), settings)
 
 

@@ -1,35 +1,54 @@
 """The long-lived models that stages borrow, and how each is held.
 
-A model kind is built once per holder: in-process once per backend; on Ray either inside
+A model kind is built once per holder (ASR and text models as a :class:`ModelShelf` that
+keeps one model per configuration): in-process once per backend; on Ray either inside
 an actor created once (``actor=True``: heavy models such as ASR or the text embedder) or
 inside the task that needs it (light ones such as the face detector).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ai_video.config import Settings
 
-
-def _asr(settings: Settings) -> Any:
-    from ai_video.analyze.transcribe import Transcriber
-
-    return Transcriber(settings.asr)
+T = TypeVar("T")
 
 
-def _text(settings: Settings) -> Any:
-    from ai_video.analyze.embed import TextEmbedder
+class ModelShelf:
+    """Models of one kind, each built on first use and kept: e.g. whisper tiny.en for English
+    and the multilingual base for every other language, in the same ASR actor."""
 
-    return TextEmbedder(settings.curate.text_model)
+    def __init__(self) -> None:
+        self._models: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, build: Callable[[], T]) -> T:
+        """The model stored under ``key``, built by ``build()`` the first time."""
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = build()
+            model: T = self._models[key]
+            return model
+
+
+def _shelf(settings: Settings) -> ModelShelf:
+    return ModelShelf()
 
 
 def _faces(settings: Settings) -> Any:
     from ai_video.analyze.faces import load_face_detector
 
     return load_face_detector(settings.faces)
+
+
+def _voice(settings: Settings) -> Any:
+    from ai_video.analyze.diarize import VoiceEncoder
+
+    return VoiceEncoder()
 
 
 @dataclass(frozen=True)
@@ -47,9 +66,10 @@ class ModelKind:
 MODEL_KINDS: dict[str, ModelKind] = {
     kind.name: kind
     for kind in (
-        ModelKind("asr", _asr, actor=True, pool_size=lambda s: s.ray.asr_actors),
-        ModelKind("text", _text, actor=True),
+        ModelKind("asr", _shelf, actor=True, pool_size=lambda s: s.ray.asr_actors),
+        ModelKind("text", _shelf, actor=True),
         ModelKind("faces", _faces, actor=False),
+        ModelKind("voice", _voice, actor=False),
     )
 }
 """Model kind name -> its declaration. Imports are deferred so a worker loads only what

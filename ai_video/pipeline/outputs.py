@@ -12,27 +12,40 @@ from pathlib import Path
 import polars as pl
 
 from ai_video import __version__
+from ai_video.analyze.transcript_format import transcript_to_json
 from ai_video.config import Settings
 from ai_video.media.files import replace_atomic, write_atomic
 from ai_video.pipeline.clip_manifest import (
     AsrModelInfo,
     AudioInfo,
     CaptionFiles,
+    ClipLayoutRecord,
     ClipManifest,
     ClipRecord,
     ClipTimings,
     EncoderInfo,
     JobOptionsInfo,
+    LanguageRecord,
+    LayoutSegmentRecord,
     ModelsInfo,
     NamedModel,
     PlatformInfo,
+    ScoreGroupRecord,
     SourceInfo,
     ToolInfo,
+    TopicRecord,
     VideoInfo,
 )
 from ai_video.pipeline.serialize import dumps
 from ai_video.pipeline.source import SourceRef
-from ai_video.types import EditPlan, EncoderProfile, ScoredCandidate, Transcript
+from ai_video.types import (
+    EditPlan,
+    EncoderProfile,
+    LanguageId,
+    Moment,
+    MomentsResult,
+    Transcript,
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ def publish_clip(
     index: int,
     rendered: RenderedClip,
     plan: EditPlan,
-    chosen: ScoredCandidate,
+    moment: Moment,
     exports: Sequence[str] = (),
 ) -> ClipRecord:
     """Place one rendered clip's files in ``out_dir`` as ``clip_NN.*``; return its record."""
@@ -92,7 +105,7 @@ def publish_clip(
     publish_file(rendered.thumbnail, out_dir / f"{stem}.jpg")
     write_atomic(out_dir / f"{stem}.plan.json", dumps(plan))  # what a later fix edits
     publish_file(rendered.video, out_dir / f"{stem}.mp4")
-    score = chosen.score
+    chosen, score = moment.clip, moment.clip.score
     return ClipRecord(
         index=index,
         file=f"{stem}.mp4",
@@ -100,13 +113,34 @@ def publish_clip(
         end_s=round(plan.span.end_s, 3),
         duration_s=round(plan.total_duration_s, 3),
         score=round(score.total, 4),
+        score_100=round(moment.score_100, 1),
+        groups=[
+            ScoreGroupRecord(name=g.name, score=round(g.score, 1), evidence=g.evidence)
+            for g in moment.groups
+        ],
         features={k: round(v, 4) for k, v in score.features.items()},
         contributions={k: round(v, 4) for k, v in score.contributions.items()},
         text=chosen.candidate.text,
         hook=chosen.candidate.hook_text,
+        title=moment.copy.title,
+        description=moment.copy.description,
+        hashtags=list(moment.copy.hashtags),
+        copy_by=moment.copy.made_by,
+        topics=list(moment.topics),
+        spans_topics=moment.spans_topics,
+        prompt=moment.prompt,
+        relevance=None if moment.relevance is None else round(moment.relevance, 4),
         captions=CaptionFiles(**names),
         thumbnail=f"{stem}.jpg",
         crop=plan.crop.as_lists(),
+        layout=None
+        if plan.layout is None
+        else ClipLayoutRecord(
+            detector=plan.layout.detector,
+            segments=[
+                LayoutSegmentRecord.model_validate(seg.as_dict()) for seg in plan.layout.segments
+            ],
+        ),
         timings=ClipTimings(render_wall_s=round(rendered.render_wall_s, 3)),
         render_command=list(rendered.command),
         removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
@@ -118,17 +152,19 @@ def publish_clip(
 def build_manifest(
     src: SourceRef,
     settings: Settings,
+    language: LanguageId,
     transcript: Transcript,
     face_detector: str,
-    text_model: str | None,
     encoder: EncoderProfile,
+    moments: MomentsResult,
     clips: Sequence[ClipRecord],
     stage_wall_s: dict[str, float],
 ) -> ClipManifest:
-    """The whole manifest: source, platform, models, clips, timings."""
-    from ai_video.analyze.models import resolve_asr_model
+    """The whole manifest: source, platform, models, language, topics, clips, timings."""
+    from ai_video.analyze.language import prompt_similarity_scope, prompt_text_model
+    from ai_video.analyze.language_format import language_id_to_dict
 
-    asr = resolve_asr_model(settings.asr.model)
+    text_model = prompt_text_model(settings.curate.text_model, transcript.language)
     preset = settings.preset()
     min_s, max_s = settings.clip_length_range()
     return ClipManifest(
@@ -146,22 +182,54 @@ def build_manifest(
             min_s=min_s,
             max_s=max_s,
         ),
-        models=ModelsInfo(
-            asr=AsrModelInfo(
-                name=asr.name,
-                version=asr.version,
-                sha256=asr.sha256,
-                source=asr.source,
-                label=transcript.model,
-            ),
-            faces=NamedModel(name=face_detector),
-            encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
-            text=None if text_model is None else NamedModel(name=text_model),
-            word_timing=transcript.timing_method,
+        models=_models_info(settings, language, transcript, face_detector, encoder, text_model),
+        language=LanguageRecord(
+            **language_id_to_dict(language),
+            prompt_similarity=prompt_similarity_scope(text_model, transcript.language),
         ),
         transcript_words=len(transcript.words),
         stage_wall_s={k: round(v, 3) for k, v in stage_wall_s.items()},
+        topics=[
+            TopicRecord(
+                index=t.index,
+                start_s=round(t.span.start_s, 3),
+                end_s=round(t.span.end_s, 3),
+                keywords=list(t.keywords),
+                evidence=list(t.evidence),
+            )
+            for t in moments.topics
+        ],
+        message=moments.message,
+        speaker_turns=SPEAKER_TURNS_FILE,
         clips=list(clips),
+    )
+
+
+def _models_info(
+    settings: Settings,
+    language: LanguageId,
+    transcript: Transcript,
+    face_detector: str,
+    encoder: EncoderProfile,
+    text_model: str,
+) -> ModelsInfo:
+    """Every model behind the outputs: the ASR that heard this language, faces, text, encoder."""
+    from ai_video.analyze.language import asr_config_for
+    from ai_video.analyze.models import resolve_asr_model
+
+    asr = resolve_asr_model(asr_config_for(settings.asr, settings.language, language).model)
+    return ModelsInfo(
+        asr=AsrModelInfo(
+            name=asr.name,
+            version=asr.version,
+            sha256=asr.sha256,
+            source=asr.source,
+            label=transcript.model,
+        ),
+        faces=NamedModel(name=face_detector),
+        encoder=EncoderInfo(name=encoder.name, args=list(encoder.args), reason=encoder.reason),
+        text=NamedModel(name=text_model),
+        word_timing=transcript.timing_method,
     )
 
 
@@ -198,6 +266,10 @@ CLIPS_TABLE_SCHEMA = {
     "end_s": pl.Float64,
     "duration_s": pl.Float64,
     "score": pl.Float64,
+    "score_100": pl.Float64,
+    "title": pl.Utf8,
+    "hashtags": pl.Utf8,
+    "prompt": pl.Utf8,
     "text": pl.Utf8,
 }
 
@@ -212,6 +284,10 @@ def clips_table(clips: Sequence[ClipRecord]) -> pl.DataFrame:
             "end_s": c.end_s,
             "duration_s": c.duration_s,
             "score": c.score,
+            "score_100": c.score_100,
+            "title": c.title,
+            "hashtags": " ".join(c.hashtags),
+            "prompt": c.prompt,
             "text": c.text,
             **{f"feature_{k}": v for k, v in c.features.items()},
             **{f"contribution_{k}": v for k, v in c.contributions.items()},
@@ -222,9 +298,36 @@ def clips_table(clips: Sequence[ClipRecord]) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema=CLIPS_TABLE_SCHEMA)
 
 
+TOPICS_TABLE_SCHEMA = pl.Schema(
+    [
+        ("index", pl.Int64()),
+        ("start_s", pl.Float64()),
+        ("end_s", pl.Float64()),
+        ("keywords", pl.List(pl.Utf8())),
+        ("evidence", pl.List(pl.Utf8())),
+    ]
+)
+
+
+SPEAKER_TURNS_FILE = "speaker_turns.parquet"
+
+
+def write_outputs(
+    out_dir: Path, manifest: ClipManifest, transcript: Transcript, speaker_turns: pl.DataFrame
+) -> Path:
+    """The job's tables and files beside the clips (each atomically), manifest.json last."""
+    write_atomic(out_dir / "transcript.json", transcript_to_json(transcript))
+    with replace_atomic(out_dir / SPEAKER_TURNS_FILE) as partial:
+        speaker_turns.write_parquet(partial)
+    return write_manifest(out_dir, manifest)
+
+
 def write_manifest(out_dir: Path, manifest: ClipManifest) -> Path:
-    """Write clips.parquet and manifest.json atomically; the manifest last."""
+    """Write clips.parquet, topics.parquet and manifest.json atomically; the manifest last."""
     with replace_atomic(out_dir / "clips.parquet") as partial:
         clips_table(manifest.clips).write_parquet(partial)
+    topics = [t.model_dump() for t in manifest.topics]
+    with replace_atomic(out_dir / "topics.parquet") as partial:
+        pl.DataFrame(topics, schema=TOPICS_TABLE_SCHEMA).write_parquet(partial)
     write_atomic(out_dir / "manifest.json", manifest.to_json())
     return out_dir / "manifest.json"

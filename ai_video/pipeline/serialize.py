@@ -10,10 +10,7 @@ import numpy as np
 import orjson
 
 from ai_video.types import (
-    Candidate,
-    ClipScore,
     FaceTrack,
-    ScoredCandidate,
     Shot,
     SpeechActivity,
     TimeSpan,
@@ -110,28 +107,3 @@ def load_visuals(path: Path) -> VisualAnalysis:
             faces=faces,
             motion=z["motion"].astype(np.float64),
         )
-
-
-def scored_to_bytes(scored: list[ScoredCandidate]) -> bytes:
-    """Scored candidates as JSON."""
-    return dumps([{"candidate": s.candidate, "score": s.score} for s in scored])
-
-
-def scored_from_bytes(blob: bytes) -> list[ScoredCandidate]:
-    """Scored candidates from :func:`scored_to_bytes` output."""
-    out: list[ScoredCandidate] = []
-    for item in orjson.loads(blob):
-        c = item["candidate"]
-        s = item["score"]
-        cand = Candidate(
-            span=TimeSpan(c["span"]["start_s"], c["span"]["end_s"]),
-            first_sentence=c["first_sentence"],
-            last_sentence=c["last_sentence"],
-            text=c["text"],
-            hook_text=c["hook_text"],
-        )
-        score = ClipScore(
-            total=s["total"], features=s["features"], contributions=s["contributions"]
-        )
-        out.append(ScoredCandidate(candidate=cand, score=score))
-    return out

@@ -11,7 +11,7 @@ from ai_video.media.files import write_atomic
 from ai_video.pipeline.backend import JobScope, LocalBackend
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context
-from ai_video.pipeline.stages import AUDIO, SPEECH, TRANSCRIBE, WORD_TIMING
+from ai_video.pipeline.stages import AUDIO, LANGUAGE, SPEECH, TRANSCRIBE, WORD_TIMING
 from ai_video.types import Transcript
 
 
@@ -24,9 +24,11 @@ def run_transcribe_job(source: str, settings: Settings) -> Transcript:
         job = JobScope(new_stage_context(settings.cache, src.path.stem, work, work), src, settings)
         wav = backend.submit(AUDIO, job)
         speech = backend.submit(SPEECH, job, wav)
-        words = backend.submit(WORD_TIMING, job, backend.submit(TRANSCRIBE, job, wav), speech, wav)
-        transcript: Transcript = backend.get(words)
-        return transcript
+        language = backend.submit(LANGUAGE, job, wav, speech)
+        transcript = backend.submit(TRANSCRIBE, job, wav, language)
+        words = backend.submit(WORD_TIMING, job, transcript, speech, wav)
+        refined: Transcript = backend.get(words)
+        return refined
     finally:
         backend.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -17,7 +17,16 @@ from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
 from ai_video.render.brand import brand_chains, brand_inputs
 from ai_video.render.cuts import cut_audio, cut_video
-from ai_video.types import CropPath, EditPlan, EncoderProfile, Overlay, s_to_frame_ceil
+from ai_video.types import (
+    ClipLayout,
+    CropPath,
+    EditPlan,
+    EncoderProfile,
+    LayoutSegment,
+    OutputPreset,
+    Overlay,
+    s_to_frame_ceil,
+)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 GRAPH_SPECIAL = "\\'[],;"
@@ -67,6 +76,8 @@ def _video_chains(
         f"[0:v:0]fps={_rate(preset.fps)},{crop_filter(plan.crop, preset.fps)},"
         f"scale={size}:flags={render.scale_flags},setsar=1,format=yuv420p"
     )
+    if plan.layout is not None and plan.layout.single_crop() is None:
+        base = layout_chain(plan.layout, preset, render)
     chains, base = cut_video(base, plan)  # clean-up cuts (render.cuts), none by default
     label = "base"
     for index, overlay in enumerate(plan.overlays, start=1):
@@ -81,6 +92,68 @@ def _video_chains(
         label = f"base{index}"
     chains.append(f"{base},{subtitles_filter(ass_path, fonts_dir)}[v]")
     return chains
+
+
+def layout_chain(layout: ClipLayout, preset: OutputPreset, render: RenderConfig) -> str:
+    """Filter chains from ``[0:v:0]`` to an unlabelled yuv420p picture, segment by segment.
+
+    The source is split once per segment; each branch keeps its segment's frames
+    (``trim``, clip time), lays them out (speaker crop, split stack or fit over blur) at
+    the output size, and ``concat`` joins the branches in order: still one decode, one
+    graph, one process.
+    """
+    segments = layout.segments
+    if not segments:
+        raise PlanError("layout has no segments")
+    rate = _rate(preset.fps)
+    outs = "".join(f"[s{i}]" for i in range(len(segments)))
+    chains = [f"[0:v:0]fps={rate},split={len(segments)}{outs}"]
+    for i, segment in enumerate(segments):
+        head = (
+            f"[s{i}]trim=start={segment.span.start_s:.6f}:end={segment.span.end_s:.6f},"
+            "setpts=PTS-STARTPTS"
+        )
+        chains += _segment_chains(i, head, segment, preset, render, layout.blur_sigma)
+    joined = "".join(f"[p{i}]" for i in range(len(segments)))
+    chains.append(f"{joined}concat=n={len(segments)}:v=1:a=0,format=yuv420p")
+    return ";".join(chains)
+
+
+def _segment_chains(
+    i: int,
+    head: str,
+    segment: LayoutSegment,
+    preset: OutputPreset,
+    render: RenderConfig,
+    blur_sigma: float,
+) -> list[str]:
+    """Chains that turn branch ``head`` into ``[p{i}]`` at the output size."""
+    w, h = preset.width_px, preset.height_px
+    flags = render.scale_flags
+    if segment.layout == "speaker":
+        crop = crop_filter(segment.crops[0], preset.fps)
+        return [f"{head},{crop},scale={w}:{h}:flags={flags},setsar=1[p{i}]"]
+    if segment.layout == "split":
+        half = h // 2 - (h // 2) % 2
+        top, bottom = (crop_filter(c, preset.fps) for c in segment.crops)
+        return [
+            f"{head},split=2[ta{i}][tb{i}]",
+            f"[ta{i}]{top},scale={w}:{half}:flags={flags},setsar=1[tt{i}]",
+            f"[tb{i}]{bottom},scale={w}:{h - half}:flags={flags},setsar=1[tu{i}]",
+            f"[tt{i}][tu{i}]vstack=inputs=2[p{i}]",
+        ]
+    if segment.layout == "fit":
+        small_w, small_h = max(2, w // 4 // 2 * 2), max(2, h // 4 // 2 * 2)
+        return [
+            f"{head},split=2[fa{i}][fb{i}]",
+            f"[fa{i}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase:flags=fast_bilinear,"
+            f"crop={small_w}:{small_h},gblur=sigma={blur_sigma / 4:.2f},"
+            f"scale={w}:{h}:flags=bilinear,setsar=1[fg{i}]",
+            f"[fb{i}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2"
+            f":flags={flags},setsar=1[ff{i}]",
+            f"[fg{i}][ff{i}]overlay=x=(W-w)/2:y=(H-h)/2[p{i}]",
+        ]
+    raise PlanError(f"unknown layout {segment.layout!r}")
 
 
 def crop_filter(crop: CropPath, fps: float) -> str:

@@ -18,6 +18,7 @@ from ai_video.errors import ConfigError
 from ai_video.types import CaptionTrack
 
 _CS = 10  # ASS stores centiseconds; event times are snapped to this many milliseconds.
+_AUTO_DIRECTION = -1  # ASS Encoding -1: libass takes the base direction from the text (RTL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,10 @@ def track_to_ass(track: CaptionTrack, style: CaptionStyle, size: tuple[int, int]
         texts[event.word_index] = "{\\1c" + highlight + "}" + texts[event.word_index] + "{\\r}"
         subs.events.append(
             pysubs2.SSAEvent(
-                start=event.start_ms, end=event.end_ms, text=" ".join(texts), style=track.style_name
+                start=event.start_ms,
+                end=event.end_ms,
+                text=line.separator.join(texts),
+                style=track.style_name,
             )
         )
     return subs.to_string("ass")
@@ -90,6 +94,7 @@ def _ssa_style(style: CaptionStyle, width: int, height: int) -> pysubs2.SSAStyle
         marginl=round(style.margin_h_frac * width),
         marginr=round(style.margin_h_frac * width),
         marginv=round(style.margin_v_frac * height),
+        encoding=_AUTO_DIRECTION,
     )
 
 

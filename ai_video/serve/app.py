@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, ConfigError, InputError
-from ai_video.pipeline.clip_manifest import ClipRecord
+from ai_video.pipeline.clip_manifest import ClipManifest
 from ai_video.serve.auth import NotAuthenticated, RateLimited, SubmissionRateLimit, authenticate
 from ai_video.serve.clip_edit import clip_edit_routes
 from ai_video.serve.execution import JobPaths, JobRunner
@@ -45,9 +45,9 @@ from ai_video.serve.schemas import (
     JobPageView,
     JobView,
     UrlJobRequest,
-    clip_view,
+    clip_list_view,
     job_view,
-    read_manifest_clips,
+    read_manifest,
     upload_form_schema,
 )
 from ai_video.serve.uploads import (
@@ -198,14 +198,14 @@ def _job_routes(ctx: ServiceContext) -> APIRouter:
 def _clip_routes(ctx: ServiceContext) -> APIRouter:
     router = APIRouter(tags=["clips"])
 
-    def finished_clips(job_id: str, key: ApiKey) -> list[ClipRecord]:
+    def finished_manifest(job_id: str, key: ApiKey) -> ClipManifest:
         job = ctx.store.job(job_id, key.id)
         if job.state is not JobState.SUCCEEDED:
             raise JobNotFinished(f"job {job_id} is {job.state.value}; it has no clips")
-        return read_manifest_clips(ctx.paths.out_dir(job_id) / "manifest.json")
+        return read_manifest(ctx.paths.out_dir(job_id) / "manifest.json")
 
     def clip_file(job_id: str, n: int, key: ApiKey, kind: str) -> Path:
-        for clip in finished_clips(job_id, key):
+        for clip in finished_manifest(job_id, key).clips:
             if clip.index == n:
                 names = {"video": clip.file, "thumbnail": clip.thumbnail, **dict(clip.captions)}
                 return ctx.paths.out_dir(job_id) / Path(names[kind]).name
@@ -214,8 +214,7 @@ def _clip_routes(ctx: ServiceContext) -> APIRouter:
     @router.get("/jobs/{job_id}/clips")
     def list_clips(job_id: str, key: CallerKey) -> ClipListView:
         """The ranked clips: scores, feature breakdown, transcript and file URLs."""
-        clips = finished_clips(job_id, key)
-        return ClipListView(job_id=job_id, clips=[clip_view(job_id, c) for c in clips])
+        return clip_list_view(job_id, finished_manifest(job_id, key))
 
     @router.get("/jobs/{job_id}/clips/{n}", response_class=FileResponse)
     def clip_video(job_id: str, n: int, key: CallerKey) -> FileResponse:

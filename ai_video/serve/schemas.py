@@ -11,7 +11,12 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
 
 from ai_video.errors import AiVideoError
-from ai_video.pipeline.clip_manifest import ClipManifest, ClipRecord
+from ai_video.pipeline.clip_manifest import (
+    ClipLayoutRecord,
+    ClipManifest,
+    ClipRecord,
+    ScoreGroupRecord,
+)
 from ai_video.serve.jobs import JobOptions, JobRecord, JobState
 
 API_PREFIX = "/v1"
@@ -77,9 +82,20 @@ class ClipView(BaseModel):
     end_s: float
     duration_s: float
     score: float = Field(description="Total score 0..1.")
+    score_100: float = Field(description="The score on 0-100, from the groups.")
+    groups: list[ScoreGroupRecord] = Field(
+        description="Hook, coherence, value, delivery, visual, relevance: 0-100 with evidence."
+    )
     features: dict[str, float] = Field(description="Feature values 0..1.")
     contributions: dict[str, float] = Field(description="Weighted share of each feature.")
     text: str = Field(description="Transcript of the clip.")
+    title: str = Field(description="Title built from the clip's words.")
+    description: str = Field(description="One-line description for a post.")
+    hashtags: list[str]
+    prompt: str | None = Field(description="The prompt the clip answers, if any.")
+    layout: ClipLayoutRecord | None = Field(
+        description="Layout segments (speaker / split / fit) with framed face tracks and voices."
+    )
     video_url: str
     captions_srt_url: str
     captions_vtt_url: str
@@ -87,9 +103,15 @@ class ClipView(BaseModel):
 
 
 class ClipListView(BaseModel):
-    """The ranked clips of a job."""
+    """The ranked clips of a job, with what the job learned about the source."""
 
     job_id: str
+    language: str = Field(description="Spoken language (ISO 639-1; 'und' without speech).")
+    language_probability: float = Field(description="How sure the identification was.")
+    message: str | None = Field(
+        description="Why there are no clips when that is not an error (e.g. nothing matches "
+        "the prompt)."
+    )
     clips: list[ClipView]
 
 
@@ -118,13 +140,23 @@ def job_view(job: JobRecord) -> JobView:
     )
 
 
-def read_manifest_clips(manifest_path: Path) -> list[ClipRecord]:
-    """The clip records of a manifest.json (the pipeline's own model), best first."""
+def read_manifest(manifest_path: Path) -> ClipManifest:
+    """A finished job's manifest.json, read with the pipeline's own model."""
     try:
-        manifest = ClipManifest.model_validate_json(manifest_path.read_bytes())
+        return ClipManifest.model_validate_json(manifest_path.read_bytes())
     except (OSError, ValidationError) as exc:
         raise ManifestUnreadable(f"cannot read {manifest_path.name}: {exc}") from None
-    return sorted(manifest.clips, key=lambda c: c.index)
+
+
+def clip_list_view(job_id: str, manifest: ClipManifest) -> ClipListView:
+    """The API view of a finished job's clips, best first."""
+    return ClipListView(
+        job_id=job_id,
+        language=manifest.language.language,
+        language_probability=manifest.language.probability,
+        message=manifest.message,
+        clips=[clip_view(job_id, c) for c in sorted(manifest.clips, key=lambda c: c.index)],
+    )
 
 
 def clip_view(job_id: str, clip: ClipRecord) -> ClipView:
@@ -136,9 +168,16 @@ def clip_view(job_id: str, clip: ClipRecord) -> ClipView:
         end_s=clip.end_s,
         duration_s=clip.duration_s,
         score=clip.score,
+        score_100=clip.score_100,
+        groups=clip.groups,
         features=clip.features,
         contributions=clip.contributions,
         text=clip.text,
+        title=clip.title,
+        description=clip.description,
+        hashtags=clip.hashtags,
+        prompt=clip.prompt,
+        layout=clip.layout,
         video_url=base,
         captions_srt_url=f"{base}/captions.srt",
         captions_vtt_url=f"{base}/captions.vtt",

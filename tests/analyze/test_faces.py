@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai_video.analyze.faces import HaarFaceDetector, YuNetFaceDetector, load_face_detector
+from ai_video.analyze.faces import (
+    HaarFaceDetector,
+    YuFaceDetector,
+    YuNetFaceDetector,
+    load_face_detector,
+)
 from ai_video.config import FaceConfig, MediaConfig
 from ai_video.errors import ModelUnavailable
 from ai_video.media.ffmpeg import local_input, run_ffmpeg
@@ -63,10 +68,31 @@ def test_haar_finds_nothing_in_a_flat_frame() -> None:
     assert HaarFaceDetector(FaceConfig()).detect(flat) == []
 
 
-def test_default_detector_is_haar() -> None:
+def test_default_detector_is_yunet_from_the_yuface_wheel() -> None:
     detector = load_face_detector(FaceConfig())
-    assert isinstance(detector, HaarFaceDetector)
-    assert detector.name == "opencv-haar"
+    assert isinstance(detector, YuFaceDetector)
+    assert detector.name.startswith("yuface-yunet@")
+    assert isinstance(load_face_detector(FaceConfig(detector="haar")), HaarFaceDetector)
+
+
+@pytest.mark.media
+def test_yuface_finds_the_face_with_landmarks_in_place(portrait_frame: UInt8Array) -> None:
+    found = YuFaceDetector(FaceConfig()).detect_landmarks(portrait_frame)
+    assert len(found) == 1
+    box, score, marks = found[0]
+    cx, cy = box.center
+    # Same face as the Haar test: about x 157-215, y 25-100 of 320x180.
+    assert 175 <= cx <= 200 and 45 <= cy <= 75
+    assert score >= 0.5
+    (rex, rey), (lex, ley), (_nx, ny), (rmx, rmy), (lmx, lmy) = marks
+    assert rex < lex and rmx < lmx  # image-left eye / mouth corner first
+    assert max(rey, ley) < ny < min(rmy, lmy)  # eyes above nose above mouth
+    assert all(box.contains_point(x, y) for x, y in marks)
+
+
+def test_yuface_finds_nothing_in_a_flat_frame() -> None:
+    flat = np.full((180, 320, 3), 128, dtype=np.uint8)
+    assert YuFaceDetector(FaceConfig()).detect(flat) == []
 
 
 def test_yunet_without_its_model_file_says_where_it_looked(tmp_path: Path) -> None:

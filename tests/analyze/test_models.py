@@ -27,6 +27,7 @@ from ai_video.analyze.models import (
     resolve_text_model,
     verify_sha256,
 )
+from ai_video.analyze.split_models import SPLIT_MODELS
 from ai_video.errors import ModelUnavailable
 
 TINY_EN_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
@@ -148,7 +149,7 @@ def test_unknown_voice_and_bundled_text_name_are_refused(tmp_path: Path) -> None
 
 def test_check_models_reports_every_bundled_model_ok() -> None:
     report = check_models()
-    assert len(report) == len(BUNDLED_MODELS)
+    assert len(report) == len(BUNDLED_MODELS) + len(SPLIT_MODELS)
     for ref, detail, ok in report:
         assert ok, detail
         assert ref is not None and "sha256 verified" in detail

@@ -119,3 +119,32 @@ def test_cut_is_in_gap_detects_cuts_inside_words() -> None:
     assert not cut_is_in_gap(TimeSpan(1.5, 2.2), words)
     assert not cut_is_in_gap(TimeSpan(0.5, 2.7), words)
     assert cut_is_in_gap(TimeSpan(0.0, 1.0), [])
+
+
+def test_candidates_keep_to_allowed_starts_ends_and_segments() -> None:
+    from ai_video.config import CurateConfig
+    from ai_video.curate.candidates import candidates_from_sentences
+    from ai_video.types import Sentence
+    from tests.curate.talk import talk as build_talk
+
+    spoken = build_talk(["One two three four five six."] * 4, 0.6)
+    sentences = [Sentence(i, seg.words) for i, seg in enumerate(spoken.segments)]
+    cfg = CurateConfig()
+    every = candidates_from_sentences(sentences, 1.0, 30.0, cfg, 20.0)
+    assert any(c.first_sentence == 1 and c.last_sentence == 2 for c in every)
+    inside = candidates_from_sentences(sentences, 1.0, 30.0, cfg, 20.0, segment_of=[0, 0, 1, 1])
+    assert inside and all((c.first_sentence < 2) == (c.last_sentence < 2) for c in inside)
+    spanning = candidates_from_sentences(
+        sentences, 1.0, 30.0, cfg, 20.0, segment_of=[0, 0, 1, 1], max_segments=2
+    )
+    assert len(spanning) == len(every)
+    gated = candidates_from_sentences(
+        sentences,
+        1.0,
+        30.0,
+        cfg,
+        20.0,
+        may_start=[True, False, True, True],
+        may_end=[False, True, True, True],
+    )
+    assert gated and all(c.first_sentence != 1 and c.last_sentence != 0 for c in gated)

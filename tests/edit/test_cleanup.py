@@ -71,7 +71,7 @@ def _analyse(truth: CleanupTruth, transcriber: Transcriber) -> tuple[Transcript,
     """What the clip job knows: refined words (disfluent prompt) and the fine loudness."""
     settings = Settings().with_overrides(CLEAN)
     prompt = settings.finishing.cleanup.disfluency_prompts["en"]
-    raw = transcriber(truth.samples, prompt)
+    raw = transcriber(truth.samples, initial_prompt=prompt)
     spans = voice_spans(truth.samples, SpeechConfig())
     words = refine_word_times(truth.samples, RATE_HZ, raw, spans, WordTimingConfig())
     return words, Loudness(0.01, rms_dbfs(truth.samples, 160))
@@ -152,7 +152,7 @@ def test_cleaned_render_keeps_every_word_and_drops_fillers(
     info = probe(video, settings.media)
     assert info.duration_s == pytest.approx(plan.output_duration_s, abs=0.07)
     prompt = settings.finishing.cleanup.disfluency_prompts["en"]
-    heard = transcriber(decode_audio(info, settings.media), prompt)
+    heard = transcriber(decode_audio(info, settings.media), initial_prompt=prompt)
     out_words = [w.text for w in heard.words]
     assert not FILLERS & {t for w in out_words for t in re.sub(r"[^a-z]", " ", w.lower()).split()}
     reference = _tokens(" ".join(w.text for w in source_words.words))

@@ -33,7 +33,7 @@ def _crop(*keyframes: tuple[float, int]) -> CropPath:
 def test_plan_carries_preset_audio_and_clip_time_captions(settings: Settings) -> None:
     plan = build_edit_plan(
         Path("src.mp4"), _candidate(), _transcript(), _crop((0.0, 10), (2.0, 40)),
-        settings.preset("tiktok"), "tiktok", settings.render, has_audio=True,
+        settings.preset("tiktok"), "tiktok", (settings.render, settings.language), has_audio=True,
     )  # fmt: skip
     assert (plan.preset.width_px, plan.preset.height_px, plan.preset.fps) == (1080, 1920, 30.0)
     assert plan.preset.name == "tiktok" and plan.captions.style_name == "tiktok"
@@ -56,4 +56,5 @@ def test_plan_rejects_unusable_crop_paths(settings: Settings) -> None:
     past_end = _crop((0.0, 10), (9.0, 20))
     for crop in (CropPath(()), late_start, backwards, two_sizes, past_end):
         with pytest.raises(PlanError):
-            build_edit_plan(*args, crop, preset, "tiktok", settings.render, has_audio=True)
+            configs = (settings.render, settings.language)
+            build_edit_plan(*args, crop, preset, "tiktok", configs, has_audio=True)

@@ -55,8 +55,13 @@ def test_upload_poll_list_and_download_with_ranges(
     listed = client.get("/v1/jobs", headers=alice).json()
     assert [j["id"] for j in listed["jobs"]] == [job_id]
 
-    (clip,) = client.get(f"/v1/jobs/{job_id}/clips", headers=alice).json()["clips"]
+    listing = client.get(f"/v1/jobs/{job_id}/clips", headers=alice).json()
+    assert listing["language"] == "en" and listing["language_probability"] > 0.5
+    (clip,) = listing["clips"]
     assert clip["index"] == 1 and 0.0 <= clip["score"] <= 1.0
+    assert 0 <= clip["score_100"] <= 100 and clip["title"] and clip["hashtags"]
+    assert {g["name"] for g in clip["groups"]} >= {"hook", "coherence", "value"}
+    assert clip["layout"] is None or clip["layout"]["segments"]
     assert 2.0 - 0.3 <= clip["duration_s"] <= 4.0 + 0.6
     assert clip["text"].strip() and set(clip["contributions"]) <= set(clip["features"])
     assert clip["video_url"] == f"/v1/jobs/{job_id}/clips/1"

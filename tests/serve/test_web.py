@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import ROOT
@@ -77,7 +78,17 @@ def test_submit_a_video_and_watch_its_clips_play(
     )
     played = video.evaluate("v => [v.currentTime, v.videoWidth, v.videoHeight]")
     assert played[0] > 0.5 and (played[1], played[2]) == (360, 640)
-    expect(page.locator("#clips .score").first).to_contain_text("score 0.")
+    expect(page.locator("#clips .score").first).to_have_text(re.compile(r"^score \d{1,3}/100$"))
+    job_id = page.locator("#job-id").inner_text()
+    clip = httpx.get(
+        f"{service.url}/v1/jobs/{job_id}/clips", headers={"Authorization": f"Bearer {key}"}
+    ).json()["clips"][0]
+    expect(page.locator("#clips .title").first).to_have_text(clip["title"])
+    expect(page.locator("#clips .hashtags").first).to_have_text(" ".join(clip["hashtags"]))
+    title_words = {w.lower() for w in re.findall(r"\w+", clip["title"])}
+    assert title_words and title_words <= {w.lower() for w in re.findall(r"\w+", clip["text"])}
+    assert page.locator("#clips .groups tr").count() >= 5
+    expect(page.locator("#clips-language")).to_contain_text("spoken language: en")
     assert page.locator("#clips .features tr").count() >= 3
     expect(page.locator("#jobs li").first).to_contain_text("succeeded")
 

@@ -226,6 +226,9 @@ async function showClips(jobId) {
     return;
   }
   $("clips-panel").hidden = false;
+  $("clips-language").textContent =
+    `spoken language: ${listing.language} (${Math.round(listing.language_probability * 100)}% sure)`;
+  $("clips-message").textContent = listing.message || "";
   const cards = listing.clips.map((clip) => clipCard(clip, jobId));
   $("clips").replaceChildren(...cards.map((c) => c.node));
   await Promise.all(cards.map((c) => c.load()));
@@ -240,7 +243,11 @@ function clipCard(clip, jobId) {
   form.querySelector(".edit-apply").addEventListener("click", () => editClip(jobId, clip, form));
   node.dataset.index = clip.index;
   node.querySelector(".index").textContent = `#${clip.index}`;
-  node.querySelector(".score").textContent = `score ${clip.score.toFixed(2)}`;
+  node.querySelector(".score").textContent = `score ${Math.round(clip.score_100)}/100`;
+  node.querySelector(".title").textContent = clip.title;
+  node.querySelector(".description").textContent = clip.description;
+  node.querySelector(".hashtags").textContent = clip.hashtags.join(" ");
+  node.querySelector(".groups tbody").replaceChildren(...clip.groups.map(groupRow));
   node.querySelector(".span").textContent = `${formatTime(clip.start_s)}–${formatTime(clip.end_s)} (${clip.duration_s.toFixed(1)} s)`;
   node.querySelector(".text").textContent = clip.text;
   const rows = Object.entries(clip.contributions)
@@ -291,6 +298,16 @@ async function editClip(jobId, clip, form) {
   status.textContent = "re-rendered";
   releaseBlobs();
   await showClips(jobId);
+}
+
+function groupRow(group) {
+  const row = document.createElement("tr");
+  for (const text of [group.name, `${Math.round(group.score)}`, group.evidence]) {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    row.append(cell);
+  }
+  return row;
 }
 
 function featureRow(name, value, share) {
