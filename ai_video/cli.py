@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,16 +95,45 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def guarded(fn: Callable[[], T]) -> T:
-    """Run a command body, turning typed errors into a one-line message and exit code."""
+    """Run a command body, turning typed errors into a one-line message and exit code.
+
+    SIGTERM and SIGHUP are handled like Ctrl-C, and an interrupted command stops any Ray it
+    started (its raylet, GCS, dashboard and agents) before it exits.
+    """
+    _interrupt_on_termination()
     try:
         return fn()
     except AiVideoError as exc:
         raise _fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
+        _stop_ray()
         raise _fail("interrupted", 130) from None
+    except SystemExit:  # Ray's own SIGTERM handler exits this way once ray.init has run
+        _stop_ray()
+        raise
     except Exception as exc:  # an internal error: one line, details at debug level
         log.debug("internal error", exc_info=True)
         raise _fail(f"internal error: {type(exc).__name__}: {exc}", 1) from None
+
+
+def _interrupt_on_termination() -> None:
+    """Make SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread, as SIGINT does."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
+def _stop_ray() -> None:
+    """Stop a Ray this process started (only if ray was imported at all)."""
+    if "ray" in sys.modules:
+        from ai_video.pipeline.runtime import stop_ray_after_interrupt
+
+        stop_ray_after_interrupt()
 
 
 @contextmanager
@@ -486,6 +517,9 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    expires_days: Annotated[
+        float | None, typer.Option("--expires-days", min=0.0, help="Valid for this many days.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Create an API key; it is printed once (only its hash is stored)."""
@@ -494,8 +528,39 @@ def keys_create(
     def body() -> None:
         from ai_video.serve.commands import create_key
 
-        key = create_key(name, _settings(config, {}))
+        key = create_key(name, _settings(config, {}), expires_days)
         out_console.print(key, highlight=False, soft_wrap=True)
+
+    guarded(body)
+
+
+@keys_app.command("list")
+def keys_list(config: ConfigOpt = None) -> None:
+    """List API keys: id, name, created, expires, revoked (the keys themselves are not kept)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.serve.commands import key_table
+
+        for line in key_table(_settings(config, {})):
+            typer.echo(line)
+
+    guarded(body)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `ai-video keys list`).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Revoke an API key: it stops working at once; its jobs and clips stay."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.serve.commands import revoke_key
+
+        revoke_key(key_id, _settings(config, {}))
+        typer.echo(f"revoked {key_id}")
 
     guarded(body)
 

@@ -137,6 +137,9 @@ class MediaConfig(Section):
         True, description="Accept http(s) sources (fetched with yt-dlp before analysis)."
     )
     fetch_timeout_s: float = Field(1800.0, description="Time limit for downloading a URL source.")
+    stall_timeout_s: float = Field(
+        120.0, gt=0, description="Longest wait for the next bytes from a streaming ffmpeg."
+    )
     sample_x264_crf: int = Field(
         23,
         description="libx264 constant rate factor of the demo video ``ai-video sample`` makes "
@@ -654,6 +657,10 @@ class Settings(BaseSettings):
     language: LanguageConfig = Field(default_factory=lambda: LanguageConfig())  # issue 11
     speakers: SpeakerConfig = Field(default_factory=lambda: SpeakerConfig())
     layout: LayoutConfig = Field(default_factory=lambda: LayoutConfig())
+    url_policy: UrlPolicyConfig = Field(default_factory=lambda: UrlPolicyConfig())
+    input_policy: InputPolicyConfig = Field(default_factory=lambda: InputPolicyConfig())
+    api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
+    tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
@@ -1063,6 +1070,94 @@ class LayoutConfig(Section):
     fit_blur_sigma: float = Field(
         30.0, description="Blur strength (gblur sigma, output pixels) of the fit background."
     )
+
+
+# --- issue 12: hardening (untrusted URLs and files, bounded jobs) ---------------------------
+
+
+class UrlPolicyConfig(Section):
+    """Which URLs a user may make the server fetch, and how much it fetches."""
+
+    allow_private: bool = Field(
+        False,
+        description="Fetch from loopback/private/link-local/reserved addresses too (trusted "
+        "single-user setups only; never on a shared server).",
+    )
+    allow_hosts: tuple[str, ...] = Field(
+        (),
+        description="Host names fetched even when they resolve to private addresses (an "
+        "operator's own media server): exact names, or '.example.com' for a domain.",
+    )
+    max_bytes: int = Field(4 * 1024**3, ge=1, description="Largest download in bytes.")
+    max_duration_s: float = Field(
+        4 * 3600.0, gt=0, description="Longest video a URL may name (refused before download)."
+    )
+    playlists: Literal["first", "refuse"] = Field(
+        "first", description="A playlist URL: download its first entry only, or refuse it."
+    )
+
+
+class InputPolicyConfig(Section):
+    """What an untrusted media file may be, checked on its header before any decode."""
+
+    formats: tuple[str, ...] = Field(
+        (
+            *("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv"),
+            *("mpegts", "mpeg", "ogg", "wav", "mp3", "flac", "aac", "asf"),
+        ),
+        description="Demuxers a user's file may be read with (no playlists: hls, dash, "
+        "concat and image2 would read other files).",
+    )
+    max_file_bytes: int = Field(8 * 1024**3, ge=1, description="Largest source file.")
+    max_duration_s: float = Field(4 * 3600.0, gt=0, description="Longest source in seconds.")
+    max_pixels: int = Field(
+        3840 * 2160, ge=1, description="Largest picture (width x height) of the video stream."
+    )
+    max_streams: int = Field(16, ge=1, description="Most streams one source may hold.")
+    job_deadline_s: float = Field(
+        4 * 3600.0, gt=0, description="Wall-clock limit of one job's media processes."
+    )
+
+
+class ApiOptionsConfig(Section):
+    """What API callers may choose beyond the bounded job options."""
+
+    asr_models: tuple[str, ...] = Field(
+        (),
+        description="ASR model names callers may pick besides the bundled ones and asr.model "
+        "(each may download weights; list only names you trust).",
+    )
+    max_active_jobs_per_key: int = Field(
+        4, ge=1, description="Queued plus running jobs one API key may have at once (429 above)."
+    )
+    public_docs: bool = Field(
+        False, description="Serve /docs and /openapi.json without a key (else a key is needed)."
+    )
+    clip_duration_tolerance_s: float = Field(
+        0.5, gt=0, description="How far a finished clip's length may be from its plan."
+    )
+    max_job_attempts: int = Field(
+        3, ge=1, description="Attempts a job gets across server restarts before it fails."
+    )
+    public_metrics: bool = Field(
+        False, description="Serve /metrics without a key (else a key is needed)."
+    )
+
+
+class TenantConfig(Section):
+    """Whom a job runs for (set per job by the API server; empty for local runs)."""
+
+    cache_namespace: str = Field(
+        "",
+        max_length=64,
+        description="Stage-cache scope: jobs with different namespaces never share entries "
+        "(the API sets the caller's key id).",
+    )
+
+
+CACHE_IN_USE_S = 6 * 3600.0
+"""A stage-cache entry used (looked up or written) this recently may be in use by a running
+job, so eviction leaves it alone even when the cache is over its size cap for a while."""
 
 
 # --------------------------------------------------------------------------- issue 13: finishing

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools ai_video needs (ffmpeg with libx264/libass, fonts for every script
-# captions use (DejaVu; Noto for Arabic, Hebrew, Indic, Thai; Noto CJK), espeak-ng, and
-# chromium for the browser test) with apt-get when they are missing; says clearly
-# what to do when it cannot.
+# captions use (DejaVu; Noto for Arabic, Hebrew, Indic, Thai; Noto CJK), espeak-ng, the
+# PostgreSQL server for the store tests, and chromium for the browser test) with apt-get when
+# they are missing; says clearly what to do when it cannot.
 set -euo pipefail
 need=()
 command -v ffmpeg  >/dev/null || need+=(ffmpeg)
@@ -11,6 +11,8 @@ command -v ffprobe >/dev/null || need+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || need+=(fonts-noto-core)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# the store tests run against a throwaway PostgreSQL server too (tests/serve/postgres.py)
+command -v pg_ctl >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
 if [ "${AI_VIDEO_BROWSER_TESTS:-1}" = 1 ]; then
   command -v chromium >/dev/null || need+=(chromium)
 fi

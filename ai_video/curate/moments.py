@@ -102,23 +102,7 @@ def _candidate_pool(
         speaker_changes_s=evidence[0],
         shot_cuts_s=evidence[1],
     )
-    spanning = 2 if cfg.allow_spanning else 1
-    candidates = candidates_from_sentences(
-        units.sentences,
-        min_s,
-        max_s,
-        curate_cfg,
-        media_duration_s,
-        may_start=units.opens,
-        may_end=units.closes,
-        segment_of=topic_of,
-        max_segments=spanning,
-    )
-    if not candidates:  # no whole sentence is short enough: cut long ones at their pauses
-        candidates = candidates_from_sentences(
-            units.sentences, min_s, max_s, curate_cfg, media_duration_s,
-            segment_of=topic_of, max_segments=spanning,
-        )  # fmt: skip
+    candidates = _whole_sentence_runs(units, topic_of, (min_s, max_s), cfgs, media_duration_s)
     table = build_features(candidates, speech, faces, (min_s, max_s, target_s), curate_cfg)
     rows = list(table.iter_rows(named=True))
     quality = np.array(
@@ -138,6 +122,35 @@ def _candidate_pool(
     return _Pool(
         candidates, rows, quality, unit_rows(clip_vectors), topic_of, topics, units, vectors
     )
+
+
+def _whole_sentence_runs(
+    units: SentenceUnits,
+    topic_of: Sequence[int],
+    limits_s: tuple[float, float],
+    cfgs: tuple[CurateConfig, MomentsConfig],
+    media_duration_s: float,
+) -> list[Candidate]:
+    """Runs of whole sentence units inside a topic; when no whole sentence is short enough,
+    long sentences cut at their pauses."""
+    curate_cfg, cfg = cfgs
+    spanning = 2 if cfg.allow_spanning else 1
+    candidates = candidates_from_sentences(
+        units.sentences,
+        *limits_s,
+        curate_cfg,
+        media_duration_s,
+        may_start=units.opens,
+        may_end=units.closes,
+        segment_of=topic_of,
+        max_segments=spanning,
+    )
+    if candidates:
+        return candidates
+    return candidates_from_sentences(
+        units.sentences, *limits_s, curate_cfg, media_duration_s,
+        segment_of=topic_of, max_segments=spanning,
+    )  # fmt: skip
 
 
 def _moment(

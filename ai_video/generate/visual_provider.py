@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import xxhash
 
-from ai_video.config import GenerateConfig, MediaConfig
+from ai_video.config import GenerateConfig, MediaConfig, UrlPolicyConfig
 from ai_video.errors import AiVideoError
 from ai_video.generate.visuals import VisualItem, media_kind
 from ai_video.media.http import DownloadTooLarge, HttpClient, HttpError
@@ -96,14 +96,26 @@ class RateLimiter:
 class HttpVisualProvider:
     """The JSON search API at ``generate.provider_url``, rate limited, with bearer auth."""
 
-    def __init__(self, cfg: GenerateConfig, http: HttpClient | None = None) -> None:
-        """Prepare the HTTP client (or use ``http``; it is closed here); needs ``provider_url``."""
+    def __init__(
+        self,
+        cfg: GenerateConfig,
+        http: HttpClient | None = None,
+        download_policy: UrlPolicyConfig | None = None,
+    ) -> None:
+        """Prepare the HTTP client (or use ``http``; it is closed here); needs ``provider_url``.
+
+        With ``download_policy`` every result download (and its redirects) must reach an
+        address the URL policy allows (media.url_policy).
+        """
         if not cfg.provider_url:
             raise VisualProviderError("generate.provider_url is not set")
         self._url = cfg.provider_url
         self.name = f"provider:{urlparse(cfg.provider_url).netloc}"
         self._http = http or HttpClient(
-            cfg.provider_timeout_s, cfg.provider_api_key, follow_redirects=True
+            cfg.provider_timeout_s,
+            cfg.provider_api_key,
+            follow_redirects=True,
+            download_policy=download_policy,
         )
         self._limiter = RateLimiter(cfg.provider_rate_per_s)
         self._results_per_query = cfg.provider_results_per_query

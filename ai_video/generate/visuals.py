@@ -167,9 +167,14 @@ def explicit_visual(scene: Scene, search_dirs: Sequence[Path], media: MediaConfi
     """
     if not scene.visual or media_kind(Path(scene.visual)) is None:
         return None
-    candidate = Path(scene.visual).expanduser()
+    candidate = Path(scene.visual)
     places = [candidate] if candidate.is_absolute() else [d / candidate for d in search_dirs]
     for place in places:
+        if not _inside_any(place, search_dirs):
+            raise InputError(
+                f"scene {scene.index + 1}: visual file {scene.visual!r} is outside the "
+                "visuals folder and the script's folder"
+            )
         kind = media_kind(place)
         if place.is_file() and kind is not None:
             check_visual(place, kind, media)
@@ -178,6 +183,12 @@ def explicit_visual(scene: Scene, search_dirs: Sequence[Path], media: MediaConfi
     raise InputError(
         f"scene {scene.index + 1}: visual file {scene.visual!r} not found (looked in {where})"
     )
+
+
+def _inside_any(path: Path, folders: Sequence[Path]) -> bool:
+    """True when ``path`` (symlinks and ``..`` resolved) lies inside one of ``folders``."""
+    real = path.resolve()
+    return any(real.is_relative_to(Path(folder).resolve()) for folder in folders)
 
 
 def choose_visuals(

@@ -38,7 +38,9 @@ def decode_audio(
     ]  # fmt: skip
     expected_bytes = int(max(info.duration_s, 0.0) * sample_rate_hz + sample_rate_hz) * 4
     data = bytearray()
-    with stream_ffmpeg(media.ffmpeg_bin, args, timeout_s=media.ffmpeg_timeout_s) as pipe:
+    with stream_ffmpeg(
+        media.ffmpeg_bin, args, media.ffmpeg_timeout_s, media.stall_timeout_s
+    ) as pipe:
         chunk_size = max(_READ_CHUNK_BYTES, min(expected_bytes, 64 * _READ_CHUNK_BYTES))
         while chunk := pipe.read(chunk_size):
             data += chunk

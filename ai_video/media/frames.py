@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from fractions import Fraction
-from typing import IO
 
 import numpy as np
 
 from ai_video.config import AnalysisConfig, MediaConfig
 from ai_video.errors import InputError, MediaError
-from ai_video.media.ffmpeg import local_input, stream_ffmpeg
+from ai_video.media.ffmpeg import TimedPipe, local_input, stream_ffmpeg
 from ai_video.media.probe import require_video
 from ai_video.types import FrameBatch, MediaInfo, VideoStreamInfo
 
@@ -70,7 +69,9 @@ def stream_frames(
     ]  # fmt: skip
     frame_bytes = width * height * 3
     start_index = 0
-    with stream_ffmpeg(media.ffmpeg_bin, args, timeout_s=media.ffmpeg_timeout_s) as pipe:
+    with stream_ffmpeg(
+        media.ffmpeg_bin, args, media.ffmpeg_timeout_s, media.stall_timeout_s
+    ) as pipe:
         while True:
             buffer = _read_up_to(pipe, frame_bytes * cfg.batch_frames)
             count = len(buffer) // frame_bytes
@@ -108,7 +109,7 @@ def _source_rate(video: VideoStreamInfo) -> Fraction:
     return Fraction(fps).limit_denominator(_RATE_DENOMINATOR_LIMIT)
 
 
-def _read_up_to(pipe: IO[bytes], size: int) -> bytes:
+def _read_up_to(pipe: TimedPipe, size: int) -> bytes:
     """Read ``size`` bytes, or fewer only at the end of the stream."""
     chunks: list[bytes] = []
     remaining = size

@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import orjson
 
+from ai_video.config import UrlPolicyConfig
 from ai_video.errors import AiVideoError
 from ai_video.media.files import replace_atomic
+from ai_video.media.guard_transport import GuardedTransport
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +71,35 @@ class HttpClient:
         bearer_token: str | None = None,
         transport: httpx.BaseTransport | None = None,
         follow_redirects: bool = False,
+        download_policy: UrlPolicyConfig | None = None,
     ) -> None:
-        """Prepare the connection pool (no request is sent yet)."""
-        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        """Prepare the connection pool (no request is sent yet).
+
+        ``bearer_token`` goes with the API calls (:meth:`post_json`, :meth:`get_json`) only,
+        never with :meth:`download`: a result URL may name any host, and the token is not
+        theirs to see (httpx also drops it on a redirect to another origin). With
+        ``download_policy``, downloads (and their redirects) go only where the URL policy
+        allows (:class:`~ai_video.media.guard_transport.GuardedTransport`).
+        """
+        self._auth = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self._http = httpx.Client(
             timeout=timeout_s,
-            headers=headers,
             transport=transport,
             follow_redirects=follow_redirects,
         )
+        self._downloads = self._http
+        if download_policy is not None:
+            self._downloads = httpx.Client(
+                timeout=timeout_s,
+                transport=GuardedTransport(download_policy, transport),
+                follow_redirects=follow_redirects,
+            )
         self.requests = 0
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self._http.close()
+        self._downloads.close()
 
     def post_json(
         self, url: str, body: Mapping[str, Any], retry: RetryPolicy, label: str = "HTTP"
@@ -97,7 +114,9 @@ class HttpClient:
         for attempt in range(1, retry.max_attempts + 1):
             self.requests += 1
             try:
-                response = self._http.post(url, content=orjson.dumps(body), headers=_JSON)
+                response = self._http.post(
+                    url, content=orjson.dumps(body), headers=_JSON | self._auth
+                )
             except httpx.TransportError as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
                 wait_s = retry.wait_s(attempt, None)
@@ -123,7 +142,7 @@ class HttpClient:
         """GET ``url`` and parse its JSON body; :class:`HttpError` (``Name: detail``) on failure."""
         self.requests += 1
         try:
-            response = self._http.get(url, params=params)
+            response = self._http.get(url, params=params, headers=self._auth)
             response.raise_for_status()
             return orjson.loads(response.content)
         except (httpx.HTTPError, orjson.JSONDecodeError) as exc:
@@ -142,7 +161,7 @@ class HttpClient:
         """
         self.requests += 1
         try:
-            with self._http.stream("GET", url) as response:
+            with self._downloads.stream("GET", url) as response:
                 response.raise_for_status()
                 path = final_path(response.headers.get("content-type", ""))
                 with replace_atomic(path, unique=True) as partial:

@@ -26,6 +26,14 @@ def probe(path: Path, cfg: MediaConfig) -> MediaInfo:
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path}: file is empty (0 bytes)")
+    data = probe_json(path, cfg, refusal=f"{path}: not a readable media file")
+    return media_info(path, size, data)
+
+
+def probe_json(
+    path: Path, cfg: MediaConfig, refusal: str, before_input: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """ffprobe's JSON (format and streams) for a local file; ``before_input`` goes before -i."""
     args = [
         "-v",
         "error",
@@ -33,14 +41,16 @@ def probe(path: Path, cfg: MediaConfig) -> MediaInfo:
         "json",
         "-show_format",
         "-show_streams",
+        *before_input,
         *local_input(path),
     ]
-    result = _run_or_refuse(cfg.ffprobe_bin, args, cfg, f"{path}: not a readable media file")
+    result = _run_or_refuse(cfg.ffprobe_bin, args, cfg, refusal)
     data: dict[str, Any] = orjson.loads(result.stdout or b"{}")
-    return _media_info(path, size, data)
+    return data
 
 
-def _media_info(path: Path, size: int, data: dict[str, Any]) -> MediaInfo:
+def media_info(path: Path, size: int, data: dict[str, Any]) -> MediaInfo:
+    """The :class:`MediaInfo` of ffprobe's JSON ``data`` for ``path`` (``size`` bytes)."""
     fmt = data.get("format") or {}
     streams = data.get("streams") or []
     if not fmt and not streams:
@@ -80,8 +90,7 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
     for s in streams:
         if s.get("codec_type") != "video":
             continue
-        disposition = s.get("disposition") or {}
-        if disposition.get("attached_pic") or s.get("codec_name") in _STILL_IMAGE_CODECS:
+        if _is_still_picture(s):
             continue
         avg = _rate(s.get("avg_frame_rate"))
         real = _rate(s.get("r_frame_rate"))
@@ -101,6 +110,17 @@ def _video_stream(streams: list[dict[str, Any]]) -> VideoStreamInfo | None:
             nominal_fps=nominal,
         )
     return None
+
+
+def _is_still_picture(stream: dict[str, Any]) -> bool:
+    """Cover art or a single picture, not video (an MJPEG *movie* is video)."""
+    if (stream.get("disposition") or {}).get("attached_pic"):
+        return True
+    if stream.get("codec_name") not in _STILL_IMAGE_CODECS:
+        return False
+    frames = str(stream.get("nb_frames") or "")
+    moving = _rate(stream.get("avg_frame_rate")) > 0 and (not frames.isdigit() or int(frames) > 1)
+    return not moving
 
 
 def _audio_stream(streams: list[dict[str, Any]]) -> AudioStreamInfo | None:

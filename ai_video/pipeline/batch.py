@@ -91,9 +91,16 @@ def read_source_list(path: Path) -> list[BatchItem]:
         source = str(row["source"] or "").strip()
         if not source:
             raise InputError(f"{path}: row {len(items) + 1} has an empty source")
+        if not source.isprintable():
+            raise InputError(f"{path}: row {len(items) + 1}: the source has control characters")
         if not source.startswith(("http://", "https://")) and not Path(source).is_absolute():
             source = str((path.parent / source).resolve())
         vid = str(row.get("video_id") or "") or video_id_for(source)
+        if not VIDEO_ID.fullmatch(vid) or set(vid) == {"."}:
+            raise InputError(
+                f"{path}: row {len(items) + 1}: video_id {vid[:80]!r} is not a plain folder "
+                "name (letters, digits, . _ -; no paths)"
+            )
         if vid in seen:
             raise InputError(f"{path}: video_id {vid!r} appears twice")
         seen.add(vid)
@@ -104,6 +111,10 @@ def read_source_list(path: Path) -> list[BatchItem]:
         }
         items.append(BatchItem(video_id=vid, source=source, overrides=overrides))
     return items
+
+
+VIDEO_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""A video_id names the video's folder under ``--out``: one plain path segment."""
 
 
 def video_id_for(source: str) -> str:

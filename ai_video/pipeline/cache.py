@@ -1,9 +1,10 @@
 """Content-addressed stage cache: atomic entries, size-capped LRU eviction, hit/miss counters.
 
-An entry's key is the xxh3-128 of the orjson-canonical tuple (source fingerprint, stage name,
-stage version, the config fields the stage reads, upstream keys). An entry is a directory of
-files written into a temporary sibling and renamed into place, so a crash never leaves a
-half-written entry; a rerun finds every completed stage and skips it.
+An entry's key is the xxh3-128 of the orjson-canonical tuple (source fingerprint: a hash of
+the whole file, per tenant for API jobs; stage name, stage version, the config fields the
+stage reads, upstream keys). An entry is a directory of files written into a temporary
+sibling and renamed into place, so a crash never leaves a half-written entry; a rerun finds
+every completed stage and skips it.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from typing import Any
 import orjson
 import xxhash
 
+from ai_video.config import CACHE_IN_USE_S
 from ai_video.pipeline.serialize import to_jsonable
 
 log = logging.getLogger(__name__)
 
-_SAMPLE_CHUNKS = 32
-_CHUNK_BYTES = 64 * 1024
+_READ_BYTES = 4 * 1024 * 1024
 _META = ".entry.json"
 
 
@@ -40,25 +41,22 @@ def canonical_key(**parts: Any) -> str:
     return xxhash.xxh3_128_hexdigest(blob)
 
 
-def source_fingerprint(path: Path) -> str:
-    """Fast content fingerprint of a media file: size plus evenly spaced 64 KiB samples.
+def source_fingerprint(path: Path, namespace: str = "") -> str:
+    """xxh3-128 of a file's whole content (streamed), scoped to ``namespace`` when given.
 
-    Reading 32 samples costs a few milliseconds for any file size; two files that differ
-    only between samples collide, which for encoded media (no long identical runs at the
-    same offsets with different content) does not happen in practice.
+    Every byte counts, so two different files never share cache entries by accident or by
+    construction (a file built to match another at sampled offsets). A non-empty
+    ``namespace`` (the API key of an API job) gives the same file a different fingerprint
+    per tenant, so no tenant reuses, or learns of, another tenant's cached results.
     """
-    size = path.stat().st_size
     h = xxhash.xxh3_128()
-    h.update(size.to_bytes(8, "little"))
     with path.open("rb") as fh:
-        if size <= _SAMPLE_CHUNKS * _CHUNK_BYTES:
-            h.update(fh.read())
-        else:
-            step = (size - _CHUNK_BYTES) // (_SAMPLE_CHUNKS - 1)
-            for i in range(_SAMPLE_CHUNKS):
-                fh.seek(i * step)
-                h.update(fh.read(_CHUNK_BYTES))
-    return h.hexdigest()
+        while chunk := fh.read(_READ_BYTES):
+            h.update(chunk)
+    content = h.hexdigest()
+    if not namespace:
+        return content
+    return xxhash.xxh3_128_hexdigest(f"{namespace}\0{content}".encode())
 
 
 @dataclass
@@ -141,13 +139,21 @@ class StageCache:
         """Total bytes held by complete entries."""
         return sum(size for _, size, _ in self._entries())
 
-    def evict(self) -> int:
-        """Remove least-recently-used entries until the cache fits ``max_bytes``; return count."""
+    def evict(self, in_use_s: float = CACHE_IN_USE_S) -> int:
+        """Remove least-recently-used entries until the cache fits ``max_bytes``; return count.
+
+        Entries used in the last ``in_use_s`` seconds may be read by a running job and are
+        never removed: the cache can stay over its cap until they age.
+        """
         entries = sorted(self._entries(), key=lambda e: e[2])
         total = sum(size for _, size, _ in entries)
         removed = 0
-        for path, size, _ in entries:
+        recent = time.time() - in_use_s
+        for path, size, used_at in entries:
             if total <= self.max_bytes:
+                break
+            if used_at >= recent:
+                log.info("cache: %d bytes over its cap, all in recent use", total - self.max_bytes)
                 break
             shutil.rmtree(path, ignore_errors=True)
             total -= size

@@ -232,7 +232,7 @@ def from_provider(
     """Search and download one visual per query (cached across runs when the cache is on)."""
     gen = settings.generate
     dest = settings.cache.dir / "visuals" if settings.cache.enabled else work / "visuals"
-    provider = HttpVisualProvider(gen)
+    provider = HttpVisualProvider(gen, download_policy=settings.url_policy)
     try:
         results = fetch_visuals(queries, provider, dest, settings.media, gen.provider_concurrency)
     finally:

@@ -21,9 +21,12 @@ def run_clip_request(
     request: ClipRequest, settings: Settings, progress: ProgressFn = no_progress
 ) -> ClipJobResult:
     """Run one clip job on Ray when enabled (starting a loopback-only local Ray), else here."""
+    from ai_video.media.ffmpeg import job_deadline
+
     validate_local_source(request.source, settings)
     if not settings.ray.enabled:
-        return run_clip_job(request, settings, progress)
+        with job_deadline(settings.input_policy.job_deadline_s):
+            return run_clip_job(request, settings, progress)
     prepare_local_ray_env(settings.ray)
     from ai_video.pipeline.ray_backend import RayBackend, ray_session
 
@@ -37,12 +40,13 @@ def run_clip_request(
 
 def validate_local_source(source: str, settings: Settings) -> None:
     """Fail fast on an unusable local file before any worker or model starts."""
-    from ai_video.media.probe import probe, require_audio, require_complete, require_video
+    from ai_video.media.input_policy import probe_untrusted
+    from ai_video.media.probe import require_audio, require_complete, require_video
 
     settings.clip_length_range()
     if source.startswith(("http://", "https://")):
         return
-    info = probe(Path(source), settings.media)
+    info = probe_untrusted(Path(source), settings.media, settings.input_policy)
     require_video(info)
     require_audio(info)
     require_complete(info, settings.media)
@@ -112,3 +116,23 @@ def run_generate(
             )
         finally:
             backend.close()
+
+
+def stop_ray_after_interrupt() -> None:
+    """Shut down the Ray this process started, and every process it left (after a signal).
+
+    ``ray_session`` shuts Ray down when its block ends, but a signal that lands while
+    ``ray.init`` is still starting the local node unwinds before Ray knows its node, and
+    the raylet's agents outlive it. So the process tree is taken first, Ray is shut down,
+    and whatever of the tree still runs is stopped.
+    """
+    import sys
+
+    from ai_video.media.processes import child_processes, stop_processes
+
+    started = child_processes()
+    if "ray" in sys.modules:
+        import ray
+
+        ray.shutdown()
+    stop_processes(started)

@@ -24,11 +24,13 @@ def open_source(
 ) -> SourceRef:
     """Fetch (URLs) and probe a source; reject input the job cannot use."""
     from ai_video.media.fetch import resolve_source
-    from ai_video.media.probe import probe, require_audio, require_video
+    from ai_video.media.input_policy import probe_untrusted
+    from ai_video.media.probe import require_audio, require_video
 
-    path = resolve_source(source, work_dir, settings.media)
-    info = probe(path, settings.media)
+    path = resolve_source(source, work_dir, settings.media, settings.url_policy)
+    info = probe_untrusted(path, settings.media, settings.input_policy)
     if needs_video:
         require_video(info)
     require_audio(info)
-    return SourceRef(path=path, fingerprint=source_fingerprint(path), info=info)
+    fingerprint = source_fingerprint(path, settings.tenant.cache_namespace)
+    return SourceRef(path=path, fingerprint=fingerprint, info=info)

@@ -32,10 +32,27 @@ from pydantic import ValidationError
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, ConfigError, InputError
 from ai_video.pipeline.clip_manifest import ClipManifest
-from ai_video.serve.auth import NotAuthenticated, RateLimited, SubmissionRateLimit, authenticate
+from ai_video.serve.auth import (
+    RATE_WINDOW_S,
+    NotAuthenticated,
+    RateLimited,
+    SubmissionRateLimit,
+    TooManyActiveJobs,
+    authenticate,
+)
 from ai_video.serve.clip_edit import clip_edit_routes
 from ai_video.serve.execution import JobPaths, JobRunner
-from ai_video.serve.jobs import ApiKey, JobNotFound, JobOptions, JobRecord, JobState, JobStore
+from ai_video.serve.exposure import app_options, install_keyed_docs, install_security_headers
+from ai_video.serve.jobs import (
+    TOO_MANY_ACTIVE,
+    AdmissionLimits,
+    ApiKey,
+    JobNotFound,
+    JobOptions,
+    JobRecord,
+    JobState,
+    JobStore,
+)
 from ai_video.serve.jobs import new_id as new_job_id
 from ai_video.serve.prometheus import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ai_video.serve.prometheus import metrics_text
@@ -90,19 +107,26 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        requeued = await run_in_threadpool(store.requeue_unfinished)
+        requeued = await run_in_threadpool(
+            store.requeue_unfinished, settings.api_options.max_job_attempts
+        )
         for job in requeued:
             log.info("re-queued job %s (attempt %d) after a restart", job.id, job.attempt)
             runner.submit(job)
         yield
 
+    public_docs = settings.api_options.public_docs
     app = FastAPI(
         title="ai_video",
         version="1",
         summary="Long video in, ranked captioned vertical clips out.",
         lifespan=lifespan,
+        **app_options(public_docs),
     )
     app.state.service = ctx
+    if not public_docs:
+        install_keyed_docs(app, _current_key)
+    install_security_headers(app)
     app.include_router(_service_routes(ctx))
     app.include_router(_job_routes(ctx), prefix=API_PREFIX)
     app.include_router(_clip_routes(ctx), prefix=API_PREFIX)
@@ -137,7 +161,9 @@ def _service_routes(ctx: ServiceContext) -> APIRouter:
         ctx.store.state_counts()
         return {"status": "ok"}
 
-    @router.get("/metrics", tags=["service"], response_class=Response)
+    keyed = [] if ctx.settings.api_options.public_metrics else [Depends(_current_key)]
+
+    @router.get("/metrics", tags=["service"], response_class=Response, dependencies=keyed)
     def metrics() -> Response:
         """Prometheus text: jobs by state, queue depth, stage durations."""
         text = metrics_text(ctx.store, ctx.settings.serve.stage_duration_buckets_s)
@@ -163,7 +189,7 @@ def _job_routes(ctx: ServiceContext) -> APIRouter:
         """Submit a video (multipart ``file``) or a URL (JSON ``source_url``) with options."""
         await run_in_threadpool(ctx.limiter.check, key)
         job = await _receive_job(ctx, request, key)
-        await run_in_threadpool(ctx.store.add_job, job)
+        await run_in_threadpool(_admit, ctx, job, key)
         ctx.runner.submit(job)
         response.headers["Location"] = f"{API_PREFIX}/jobs/{job.id}"
         return job_view(job)
@@ -244,6 +270,25 @@ def _clip_routes(ctx: ServiceContext) -> APIRouter:
     return router
 
 
+def _admit(ctx: ServiceContext, job: JobRecord, key: ApiKey) -> None:
+    """Record the job if the key is within its limits (one transaction), else refuse it."""
+    limits = AdmissionLimits(
+        since=job.created_at - RATE_WINDOW_S,
+        max_recent=ctx.settings.serve.submissions_per_minute,
+        max_active=ctx.settings.api_options.max_active_jobs_per_key,
+    )
+    refused = ctx.store.add_job_within_limits(job, limits)
+    if refused is None:
+        return
+    ctx.paths.remove(job.id)
+    if refused == TOO_MANY_ACTIVE:
+        raise TooManyActiveJobs(
+            f"this key already has {limits.max_active} queued or running jobs; retry later"
+        )
+    ctx.limiter.check(key)  # raises RateLimited with the wait
+    raise RateLimited(1)
+
+
 async def _receive_job(ctx: ServiceContext, request: Request, key: ApiKey) -> JobRecord:
     """Read a submission (upload streamed to disk, or a URL) into a queued job record."""
     job_id = new_job_id()
@@ -284,7 +329,7 @@ async def _receive_upload(
     if "caption_style" in fields:
         try:
             fields["caption_style"] = json.loads(form.fields["caption_style"])
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nesting deeper than the parser's stack
             raise ConfigError("caption_style must be a JSON object") from None
     options = _validated(JobOptions, fields)
     return str(form.file_path), form.file_name, options
@@ -322,6 +367,7 @@ _STATUS = (
     (JobNotFinished, 409),
     (UploadTooLarge, 413),
     (RateLimited, 429),
+    (TooManyActiveJobs, 429),
     (ConfigError, 422),
     (InputError, 400),
 )

@@ -24,6 +24,10 @@ class NotAuthenticated(AiVideoError):
     """The request carries no usable ``Authorization: Bearer KEY`` header."""
 
 
+class TooManyActiveJobs(AiVideoError):
+    """The key already has as many queued and running jobs as it may."""
+
+
 class RateLimited(AiVideoError):
     """The key has used up its submissions for now."""
 
@@ -42,12 +46,14 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_api_key(store: JobStore, name: str) -> tuple[ApiKey, str]:
+def create_api_key(
+    store: JobStore, name: str, expires_at: float | None = None
+) -> tuple[ApiKey, str]:
     """Record a new key named ``name``; returns its record and the key (shown once)."""
     if not name.strip():
         raise InputError("an API key needs a non-empty name")
     key = new_api_key()
-    return store.add_key(name.strip(), hash_api_key(key)), key
+    return store.add_key(name.strip(), hash_api_key(key), expires_at), key
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -65,8 +71,8 @@ def authenticate(store: JobStore, authorization: str | None) -> ApiKey:
     token = bearer_token(authorization)
     try:
         return store.key_for_hash(hash_api_key(token))
-    except UnknownApiKey:
-        raise NotAuthenticated("unknown API key") from None
+    except UnknownApiKey as exc:
+        raise NotAuthenticated(str(exc)) from None
 
 
 class SubmissionRateLimit:

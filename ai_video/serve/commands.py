@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from ai_video.config import Settings, load_settings
+from ai_video.errors import InputError
 from ai_video.serve.auth import create_api_key
+from ai_video.serve.jobs import UnknownApiKey
 from ai_video.serve.sql_store import open_store
 
 log = logging.getLogger(__name__)
@@ -23,14 +26,44 @@ def serve_main(host: str | None, port: int | None, config_file: Path | None) -> 
     _serve_without_ray(settings)
 
 
-def create_key(name: str, settings: Settings) -> str:
+def create_key(name: str, settings: Settings, expires_days: float | None = None) -> str:
     """Create an API key named ``name`` in the job store; returns the key (shown only once)."""
+    expires_at = None if expires_days is None else time.time() + expires_days * 86400.0
     store = open_store(settings.serve)
     try:
-        _, key = create_api_key(store, name)
+        _, key = create_api_key(store, name, expires_at)
     finally:
         store.close()
     return key
+
+
+def key_table(settings: Settings) -> list[str]:
+    """One tab-separated line per key: id, name, created, expires, revoked (UTC, or -)."""
+    store = open_store(settings.serve)
+    try:
+        keys = store.keys()
+    finally:
+        store.close()
+    lines = ["id\tname\tcreated\texpires\trevoked"]
+    for key in keys:
+        when = [_utc(t) for t in (key.created_at, key.expires_at, key.revoked_at)]
+        lines.append("\t".join([key.id, key.name, *when]))
+    return lines
+
+
+def revoke_key(key_id: str, settings: Settings) -> None:
+    """Revoke the key with this id; InputError when there is no such live key."""
+    store = open_store(settings.serve)
+    try:
+        store.revoke_key(key_id)
+    except UnknownApiKey as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _utc(t: float | None) -> str:
+    return "-" if t is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
 def _serve_without_ray(settings: Settings) -> None:

@@ -151,17 +151,22 @@ def execute_job(
     paths = JobPaths(settings.serve.data_dir)
     try:
         store.claim(job.id, job.attempt)
-        job_settings = job.options.apply(settings)
+        job_settings = job.options.apply(settings).with_overrides(
+            {"tenant.cache_namespace": job.owner_key_id}
+        )
         progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
         request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
         try:
             result = run_clip_request(request, job_settings, progress)
+            verify_outputs(result, job_settings)
         except AiVideoError as exc:
-            store.fail(job.id, job.attempt, str(exc))
+            store.fail(job.id, job.attempt, public_error(str(exc), settings))
             return ExecutionResult.FAILED
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.id)
-            store.fail(job.id, job.attempt, f"internal error: {type(exc).__name__}: {exc}")
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            reason = f"internal error: {type(exc).__name__}: {detail}"  # OSError: no file names
+            store.fail(job.id, job.attempt, public_error(reason, settings))
             return ExecutionResult.FAILED
         progress.finish(result.stage_wall_s)
         store.complete(job.id, job.attempt, _outcome(result, progress.stages))
@@ -172,6 +177,24 @@ def execute_job(
     except KeyboardInterrupt:  # how Ray delivers a cancellation (DELETE, shutdown)
         _remove_if_deleted(store, paths, job.id)
         raise
+
+
+def verify_outputs(result: ClipJobResult, settings: Settings) -> None:
+    """Raise unless every clip of ``result`` is a complete file of its planned length."""
+    from ai_video.media.verify import verify_clip
+
+    tolerance_s = settings.api_options.clip_duration_tolerance_s
+    for clip in result.clips:
+        path = result.out_dir / Path(clip.file).name
+        verify_clip(path, clip.duration_s, settings.media, tolerance_s)
+
+
+def public_error(reason: str, settings: Settings) -> str:
+    """A job's error as its owner sees it: no server folder in it."""
+    folders = (settings.serve.data_dir, settings.cache.dir)
+    for folder in {str(p) for f in folders for p in (Path(f).absolute(), f)}:
+        reason = reason.replace(folder + "/", "").replace(folder, "…")
+    return reason
 
 
 def _outcome(result: ClipJobResult, stages: tuple[StageProgress, ...]) -> JobOutcome:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from ai_video.config import PlatformName, Settings
-from ai_video.errors import AiVideoError
+from ai_video.errors import AiVideoError, ConfigError
 
 Clock = Callable[[], float]
 """Seconds since the epoch; injected so tests can move time."""
@@ -48,20 +48,64 @@ class JobWithdrawn(AiVideoError):
     """The job was deleted or handed to a newer attempt; its old executor must stop."""
 
 
+MAX_CLIPS = 20
+CLIP_SECONDS = (1.0, 600.0)
+MAX_PROMPT_CHARS = 500
+MAX_MODEL_NAME_CHARS = 100
+_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+_FONT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
+
+
+class CaptionStyleOptions(BaseModel):
+    """Caption style fields a caller may change, each bounded (names as in ``CaptionStyle``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    font_name: str | None = Field(
+        None, pattern=_FONT_NAME, description="Font family: letters, digits, space . _ -."
+    )
+    font_size_px: int | None = Field(None, ge=8, le=300)
+    bold: bool | None = None
+    uppercase: bool | None = None
+    primary_colour: str | None = Field(None, pattern=_COLOUR)
+    highlight_colour: str | None = Field(None, pattern=_COLOUR)
+    outline_colour: str | None = Field(None, pattern=_COLOUR)
+    outline_px: float | None = Field(None, ge=0, le=40)
+    shadow_px: float | None = Field(None, ge=0, le=40)
+    margin_v_frac: float | None = Field(None, ge=0, le=0.5)
+    margin_h_frac: float | None = Field(None, ge=0, le=0.45)
+    min_words_per_line: int | None = Field(None, ge=1, le=12)
+    max_words_per_line: int | None = Field(None, ge=1, le=12)
+    max_chars_per_line: int | None = Field(None, ge=4, le=80)
+    line_break_pause_s: float | None = Field(None, ge=0, le=10)
+    hold_s: float | None = Field(None, ge=0, le=10)
+
+
 class JobOptions(BaseModel):
     """What a caller may choose per job; each maps to a setting (see :meth:`overrides`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     platform: PlatformName | None = Field(None, description="Output platform preset.")
-    max_clips: int | None = Field(None, ge=1, description="How many clips at most.")
-    min_s: float | None = Field(None, gt=0, description="Shortest clip in seconds.")
-    max_s: float | None = Field(None, gt=0, description="Longest clip in seconds.")
-    prompt: str | None = Field(None, description="What the clips should be about.")
-    caption_style: dict[str, str | int | float | bool] | None = Field(
+    max_clips: int | None = Field(None, ge=1, le=MAX_CLIPS, description="How many clips at most.")
+    min_s: float | None = Field(
+        None, ge=CLIP_SECONDS[0], le=CLIP_SECONDS[1], description="Shortest clip in seconds."
+    )
+    max_s: float | None = Field(
+        None, ge=CLIP_SECONDS[0], le=CLIP_SECONDS[1], description="Longest clip in seconds."
+    )
+    prompt: str | None = Field(
+        None, max_length=MAX_PROMPT_CHARS, description="What the clips should be about."
+    )
+    caption_style: CaptionStyleOptions | None = Field(
         None, description="Caption style fields to change (names as in config CaptionStyle)."
     )
-    asr_model: str | None = Field(None, description="Speech recognition model name.")
+    asr_model: str | None = Field(
+        None,
+        max_length=MAX_MODEL_NAME_CHARS,
+        description="Speech recognition model: a bundled name, the server's default, or one "
+        "the operator allows (api_options.asr_models).",
+    )
 
     def overrides(self, settings: Settings) -> dict[str, Any]:
         """Dotted-key settings overrides for :meth:`Settings.with_overrides`."""
@@ -74,15 +118,26 @@ class JobOptions(BaseModel):
             "curate.prompt": self.prompt,
             "asr.model": self.asr_model,
         }
-        for name, value in (self.caption_style or {}).items():
+        style = self.caption_style.model_dump(exclude_none=True) if self.caption_style else {}
+        for name, value in style.items():
             out[f"platforms.{platform}.caption.{name}"] = value
         return out
 
     def apply(self, settings: Settings) -> Settings:
         """``settings`` with these options applied; raises ConfigError when they are invalid."""
+        if self.asr_model is not None and self.asr_model not in allowed_asr_models(settings):
+            raise ConfigError(f"invalid asr_model: {self.asr_model!r} is not offered here")
         chosen = settings.with_overrides(self.overrides(settings))
         chosen.clip_length_range()
         return chosen
+
+
+def allowed_asr_models(settings: Settings) -> frozenset[str]:
+    """ASR model names a caller may pick: bundled ones, the default, the operator's list."""
+    from ai_video.analyze.models import ASR_KIND, BUNDLED_MODELS
+
+    bundled = {m.name for m in BUNDLED_MODELS if m.kind == ASR_KIND}
+    return frozenset({*bundled, settings.asr.model, *settings.api_options.asr_models})
 
 
 @dataclass(frozen=True)
@@ -92,6 +147,8 @@ class ApiKey:
     id: str
     name: str
     created_at: float
+    expires_at: float | None = None
+    revoked_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -156,15 +213,40 @@ class StageHistogram:
     sum_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class AdmissionLimits:
+    """Per key: submissions since ``since`` (at most ``max_recent``) and jobs still active."""
+
+    since: float
+    max_recent: int
+    max_active: int
+
+
+RATE_LIMITED = "rate"
+TOO_MANY_ACTIVE = "active"
+
+
 class JobStore(Protocol):
     """Durable record of API keys and jobs."""
 
-    def add_key(self, name: str, key_hash: str) -> ApiKey:
-        """Record a new API key by its hash."""
+    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
         ...
 
     def key_for_hash(self, key_hash: str) -> ApiKey:
-        """The key with this hash; raises UnknownApiKey."""
+        """The live key with this hash; raises UnknownApiKey (also revoked or expired)."""
+        ...
+
+    def keys(self) -> list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        """Revoke a key by id; raises UnknownApiKey."""
+        ...
+
+    def add_job_within_limits(self, job: JobRecord, limits: AdmissionLimits) -> str | None:
+        """Record ``job`` only if its owner is within ``limits``, atomically; else why not."""
         ...
 
     def add_job(self, job: JobRecord) -> None:
@@ -203,8 +285,8 @@ class JobStore(Protocol):
         """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
         ...
 
-    def requeue_unfinished(self) -> list[JobRecord]:
-        """Re-queue every queued or running job under a new attempt (after a restart)."""
+    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
+        """Re-queue unfinished jobs under a new attempt; fail those out of attempts."""
         ...
 
     def state_counts(self) -> dict[JobState, int]:

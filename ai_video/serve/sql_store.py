@@ -20,6 +20,7 @@ from ai_video.config import ServeConfig
 from ai_video.errors import InputError
 from ai_video.serve.jobs import (
     ACTIVE_STATES,
+    AdmissionLimits,
     ApiKey,
     Clock,
     JobNotFound,
@@ -34,48 +35,11 @@ from ai_video.serve.jobs import (
     UnknownApiKey,
     new_id,
 )
-
-_meta = sa.MetaData()
-
-_keys = sa.Table(
-    "api_keys",
-    _meta,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.Float, nullable=False),
-)
-
-_jobs = sa.Table(
-    "jobs",
-    _meta,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("owner_key_id", sa.String(32), sa.ForeignKey("api_keys.id"), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False, index=True),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("source_name", sa.Text, nullable=False),
-    sa.Column("options", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("started_at", sa.Float),
-    sa.Column("finished_at", sa.Float),
-    sa.Column("error", sa.Text),
-    sa.Column("attempt", sa.Integer, nullable=False),
-    sa.Column("stages", sa.JSON, nullable=False),
-    sa.Column("clip_count", sa.Integer, nullable=False),
-    sa.Column("cache_hits", sa.Integer, nullable=False),
-    sa.Column("cache_misses", sa.Integer, nullable=False),
-    sa.Column("deleted_at", sa.Float),
-    sa.Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
-)
-
-_stage_runs = sa.Table(
-    "stage_runs",
-    _meta,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("job_id", sa.String(32), nullable=False),
-    sa.Column("stage", sa.String(64), nullable=False, index=True),
-    sa.Column("wall_s", sa.Float, nullable=False),
-)
+from ai_video.serve.sql_admission import admit_job
+from ai_video.serve.sql_schema import create_schema
+from ai_video.serve.sql_schema import jobs_table as _jobs
+from ai_video.serve.sql_schema import keys_table as _keys
+from ai_video.serve.sql_schema import stage_runs_table as _stage_runs
 
 
 def database_url(cfg: ServeConfig) -> str:
@@ -99,35 +63,68 @@ class SqlJobStore:
         self._engine = sa.create_engine(url, future=True)
         if self._engine.dialect.name == "sqlite":
             sa.event.listen(self._engine, "connect", _sqlite_pragmas)
-        _meta.create_all(self._engine)
+        create_schema(self._engine)
 
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
 
-    def add_key(self, name: str, key_hash: str) -> ApiKey:
-        """Record a new API key by its hash."""
-        key = ApiKey(id=new_id(), name=name, created_at=self._clock())
+    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
+        key = ApiKey(id=new_id(), name=name, created_at=self._clock(), expires_at=expires_at)
         with self._engine.begin() as conn:
             conn.execute(
                 _keys.insert().values(
-                    id=key.id, name=name, key_hash=key_hash, created_at=key.created_at
+                    id=key.id,
+                    name=name,
+                    key_hash=key_hash,
+                    created_at=key.created_at,
+                    expires_at=expires_at,
                 )
             )
         return key
 
     def key_for_hash(self, key_hash: str) -> ApiKey:
-        """The key with this hash; raises UnknownApiKey."""
+        """The live key with this hash; raises UnknownApiKey (also when revoked or expired)."""
         with self._engine.connect() as conn:
             row = conn.execute(sa.select(_keys).where(_keys.c.key_hash == key_hash)).first()
         if row is None:
             raise UnknownApiKey("unknown API key")
-        return ApiKey(id=row.id, name=row.name, created_at=row.created_at)
+        key = _api_key(row)
+        if key.revoked_at is not None:
+            raise UnknownApiKey("API key revoked")
+        if key.expires_at is not None and key.expires_at <= self._clock():
+            raise UnknownApiKey("API key expired")
+        return key
+
+    def keys(self) -> list[ApiKey]:
+        """Every key (revoked and expired ones too), oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(_keys).order_by(_keys.c.created_at)).all()
+        return [_api_key(r) for r in rows]
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        """Revoke a key by id (its jobs stay); raises UnknownApiKey."""
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                _keys.update()
+                .where(_keys.c.id == key_id, _keys.c.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            )
+            row = conn.execute(sa.select(_keys).where(_keys.c.id == key_id)).first()
+        if row is None or done.rowcount != 1:
+            raise UnknownApiKey(f"no live API key with id {key_id}")
+        return _api_key(row)
 
     def add_job(self, job: JobRecord) -> None:
         """Record a new job; returns only once it is committed."""
         with self._engine.begin() as conn:
             conn.execute(_jobs.insert().values(**_job_row(job)))
+
+    def add_job_within_limits(self, job: JobRecord, limits: AdmissionLimits) -> str | None:
+        """Record ``job`` only if its owner is within ``limits``, atomically; else why not."""
+        with self._engine.begin() as conn:
+            return admit_job(conn, _job_row(job), limits)
 
     def job(self, job_id: str, owner_key_id: str | None = None) -> JobRecord:
         """A job (of this owner, when given); raises JobNotFound."""
@@ -230,8 +227,12 @@ class SqlJobStore:
             raise JobNotFound(f"job {job_id} not found")
         return replace(job, state=state)
 
-    def requeue_unfinished(self) -> list[JobRecord]:
-        """Re-queue every queued or running job under a new attempt (after a restart)."""
+    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
+        """Re-queue every queued or running job under a new attempt (after a restart).
+
+        A job that already had ``max_attempts`` attempts fails for good instead, so a job
+        that crashes its server cannot crash it again and again.
+        """
         query = (
             sa.select(_jobs.c.id, _jobs.c.attempt)
             .where(
@@ -243,18 +244,20 @@ class SqlJobStore:
             unfinished = conn.execute(query).all()
         requeued = []
         for job_id, attempt in unfinished:
+            given_up = max_attempts is not None and attempt >= max_attempts
+            values: dict[str, Any] = (
+                {"state": JobState.FAILED.value, "finished_at": self._clock(),
+                 "error": f"gave up after {attempt} attempts (each ended with the server)"}
+                if given_up
+                else {"attempt": attempt + 1, "state": JobState.QUEUED.value,
+                      "started_at": None, "stages": []}
+            )  # fmt: skip
             try:
-                self._update_attempt(
-                    job_id,
-                    attempt,
-                    attempt=attempt + 1,
-                    state=JobState.QUEUED.value,
-                    started_at=None,
-                    stages=[],
-                )
+                self._update_attempt(job_id, attempt, **values)
             except JobWithdrawn:
                 continue  # deleted or requeued by someone else in the meantime
-            requeued.append(self.job(job_id))
+            if not given_up:
+                requeued.append(self.job(job_id))
         return requeued
 
     def state_counts(self) -> dict[JobState, int]:
@@ -317,6 +320,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _api_key(row: sa.Row[Any]) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def _job_row(job: JobRecord) -> dict[str, Any]:

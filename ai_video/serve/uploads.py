@@ -2,7 +2,8 @@
 
 The request body is fed chunk by chunk to python-multipart's push parser; the file part is
 written to the job's upload folder as it arrives and the upload is refused (413) the moment
-it passes the size limit. Text fields are small and kept in memory (bounded).
+it passes the size limit. Text fields are small and kept in memory (bounded). Parsing,
+writing and the fsync run in worker threads, off the event loop.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -27,6 +29,9 @@ FILE_FIELD = "file"
 MAX_JSON_BODY_BYTES = 1024 * 1024
 """Largest JSON submission body (a URL and a few options)."""
 _MAX_FIELD_BYTES = 64 * 1024
+_WRITE_BATCH_BYTES = 1024 * 1024
+"""Body bytes parsed (and the file part written) per hop to a worker thread: disk writes and
+the final fsync never block the event loop."""
 _MAX_FIELDS = 32
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
@@ -60,9 +65,15 @@ async def receive_multipart(
     sink = _FormSink(dest_dir, max_bytes)
     parser = MultipartParser(boundary, sink.callbacks())
     try:
-        async for chunk in chunks:
-            parser.write(chunk)
-        parser.finalize()
+        pending = bytearray()
+        async for chunk in chunks:  # parse and write in a worker thread, ~1 MiB at a time
+            pending += chunk
+            if len(pending) >= _WRITE_BATCH_BYTES:
+                await anyio.to_thread.run_sync(parser.write, bytes(pending))
+                pending.clear()
+        if pending:
+            await anyio.to_thread.run_sync(parser.write, bytes(pending))
+        await anyio.to_thread.run_sync(parser.finalize)  # flushes and fsyncs the file
     except MultipartParseError as exc:
         sink.discard()
         raise InputError(f"malformed multipart body: {exc}") from None

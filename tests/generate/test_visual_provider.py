@@ -120,3 +120,20 @@ def test_rate_limiter_spaces_starts() -> None:
     for _ in range(6):
         limiter.wait()
     assert time.monotonic() - started >= 5 / 50 - 0.005
+
+
+@pytest.mark.media
+def test_result_downloads_follow_the_url_policy(
+    catalog: tuple[Catalog, str], small_settings: Settings, tmp_path: Path
+) -> None:
+    _, base = catalog
+    cfg = small_settings.generate.model_copy(update={"provider_url": f"{base}/search"})
+    guarded = HttpVisualProvider(cfg, download_policy=small_settings.url_policy)
+    refused = fetch_visuals(["an apple"], guarded, tmp_path, small_settings.media, 1)
+    guarded.close()
+    assert refused[0].item is None and "refused" in (refused[0].error or "").lower()
+    allowed = small_settings.url_policy.model_copy(update={"allow_private": True})
+    trusted = HttpVisualProvider(cfg, download_policy=allowed)
+    fetched = fetch_visuals(["an apple"], trusted, tmp_path / "b", small_settings.media, 1)
+    trusted.close()
+    assert fetched[0].item is not None

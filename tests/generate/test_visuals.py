@@ -117,3 +117,20 @@ def test_scenes_get_relevant_visuals_reuse_is_penalised_and_misses_get_a_card(
     assert all(c.score >= 0.3 for c in choices[:4])
     assert choices[0].method.startswith("text-embedding:bundled:all-MiniLM-L6-v2@")
     assert choices[0].query == scene_query(script.scenes[0])
+
+
+@pytest.mark.parametrize(
+    "named", ["../secret.png", "/etc/secret.png", "a/../../secret.png", "link.png"]
+)
+def test_explicit_visual_outside_the_allowed_folders_is_refused(
+    tmp_path: Path, small_settings: Settings, named: str
+) -> None:
+    """A script (or an LLM writing one) cannot point a scene at a file elsewhere on disk."""
+    library = tmp_path / "library"
+    library.mkdir()
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"not read")
+    (library / "link.png").symlink_to(outside)
+    scene = Scene(0, "x", visual=named)
+    with pytest.raises(InputError, match="outside the visuals folder"):
+        explicit_visual(scene, [library], small_settings.media)

@@ -25,6 +25,7 @@ RETRY = RetryPolicy(max_attempts=3, backoff_s=0.05, max_backoff_s=0.3)
 
 class _Handler(BaseHTTPRequestHandler):
     statuses: ClassVar[list[int]] = []
+    authorizations: ClassVar[list[tuple[str, str | None]]] = []
 
     def log_message(self, *args: object) -> None:
         pass
@@ -44,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, b'{"ok": true}' if status == 200 else b"busy", retry_after)
 
     def do_GET(self) -> None:
+        self.authorizations.append((self.path, self.headers.get("Authorization")))
         if self.path.startswith("/json"):
             self._send(200, b'{"results": []}')
         elif self.path.startswith("/broken"):
@@ -102,3 +104,18 @@ def test_download_is_atomic_and_capped(server: str, tmp_path: Path) -> None:
         client.download(f"{server}/file", target, max_bytes=1000)
     assert list(tmp_path.iterdir()) == []
     client.close()
+
+
+def test_the_token_goes_to_api_calls_never_to_downloads(server: str, tmp_path: Path) -> None:
+    """A search result may name any host: downloads never carry the provider's token."""
+    _Handler.authorizations.clear()
+    client = HttpClient(5.0, bearer_token="secret-token")
+    try:
+        client.get_json(f"{server}/json", {"q": "x"})
+        client.download(f"{server}/image.jpg", lambda _ct: tmp_path / "a.jpg", 10_000)
+    finally:
+        client.close()
+    assert dict(_Handler.authorizations) == {
+        "/json?q=x": "Bearer secret-token",
+        "/image.jpg": None,
+    }

@@ -67,6 +67,7 @@ def service_settings(root: Path) -> Settings:
             "platforms.square.height_px": 720,
             "render.x264_preset": "ultrafast",
             "ray.num_cpus": 2,
+            "api_options.public_metrics": True,  # read as a key-less scraper would
         }
     )
 
@@ -123,3 +124,23 @@ def wait_for(
         if job["state"] in TERMINAL or time.monotonic() > deadline:
             pytest.fail(f"job {job_id} did not get there: {job}")
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 for the whole session (see postgres.py)."""
+    from tests.serve.postgres import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """A store URL for each backend: None (the SQLite file default) or a fresh PG database."""
+    if request.param == "sqlite":
+        return None
+    cluster = request.getfixturevalue("postgres_cluster")
+    url: str = cluster.new_database()
+    return url

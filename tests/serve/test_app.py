@@ -19,10 +19,16 @@ Served = tuple[TestClient, SqlJobStore, dict[str, str]]
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """The app on a temp data dir with jobs on threads, and the headers of a valid key."""
+def served(tmp_path: Path, store_url: str | None) -> Iterator[Served]:
+    """The app on a temp data dir (SQLite or PostgreSQL store) with jobs on threads, and the
+    headers of a valid key."""
     settings = Settings().with_overrides(
-        {"serve.data_dir": str(tmp_path), "media.allow_urls": False, "ray.enabled": False}
+        {
+            "serve.data_dir": str(tmp_path),
+            "serve.db_url": store_url,
+            "media.allow_urls": False,
+            "ray.enabled": False,
+        }
     )
     store = open_store(settings.serve)
     runner = ThreadJobRunner(settings, store, run_clip_request)
@@ -34,8 +40,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def test_openapi_describes_both_submission_kinds_and_bearer_auth(served: Served) -> None:
-    client, _, _ = served
-    schema = client.get("/openapi.json").json()
+    client, _, headers = served
+    assert client.get("/openapi.json").status_code == 401  # behind a key by default
+    schema = client.get("/openapi.json", headers=headers).json()
     post = schema["paths"]["/v1/jobs"]["post"]
     content = post["requestBody"]["content"]
     assert "file" in content["multipart/form-data"]["schema"]["required"]

@@ -1,4 +1,5 @@
-"""The SQL job store on a real SQLite file: durability, paging, attempts, deletion, metrics."""
+"""The SQL job store on SQLite and on a real PostgreSQL server: durability, paging, attempts,
+deletion, metrics."""
 
 from __future__ import annotations
 
@@ -45,9 +46,10 @@ def queued_job(owner: str, created_at: float, **options: object) -> JobRecord:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlJobStore:
-    """A store on a SQLite file in a temp folder, with a settable clock."""
-    return open_store(ServeConfig(data_dir=tmp_path), clock=FakeClock())
+def store(tmp_path: Path, store_url: str | None) -> SqlJobStore:
+    """A store on a SQLite file in a temp folder or a fresh PostgreSQL database, with a
+    settable clock."""
+    return open_store(ServeConfig(data_dir=tmp_path, db_url=store_url), clock=FakeClock())
 
 
 def test_default_url_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
@@ -57,8 +59,8 @@ def test_default_url_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
     )
 
 
-def test_jobs_survive_reopening_the_store(tmp_path: Path) -> None:
-    cfg = ServeConfig(data_dir=tmp_path)
+def test_jobs_survive_reopening_the_store(tmp_path: Path, store_url: str | None) -> None:
+    cfg = ServeConfig(data_dir=tmp_path, db_url=store_url)
     first = open_store(cfg)
     key = first.add_key("alice", "h" * 64)
     job = queued_job(key.id, 10.0, max_clips=3, prompt="rockets")
@@ -169,3 +171,19 @@ def test_state_counts_and_stage_histograms(store: SqlJobStore) -> None:
     assert render.stage == "render"
     assert render.buckets == ((1.0, 1), (5.0, 2), (10.0, 3))
     assert render.count == 3 and render.sum_s == pytest.approx(sum(walls))
+
+
+def test_requeue_gives_up_after_the_attempt_limit(store: SqlJobStore) -> None:
+    """A job that keeps ending with its server fails for good instead of crash-looping."""
+    key = store.add_key("alice", "h" * 64)
+    job = queued_job(key.id, 10.0)
+    store.add_job(job)
+    for attempt in (1, 2):
+        store.claim(job.id, attempt)
+        (requeued,) = store.requeue_unfinished(max_attempts=3)
+        assert requeued.attempt == attempt + 1
+    store.claim(job.id, 3)
+    assert store.requeue_unfinished(max_attempts=3) == []
+    failed = store.job(job.id)
+    assert failed.state is JobState.FAILED and "gave up after 3 attempts" in (failed.error or "")
+    assert store.requeue_unfinished(max_attempts=3) == []  # and it stays failed

@@ -105,3 +105,46 @@ def test_small_body_limit() -> None:
     assert asyncio.run(read_small_body(in_chunks(b"a" * 300, 7), 300)) == b"a" * 300
     with pytest.raises(UploadTooLarge):
         asyncio.run(read_small_body(in_chunks(b"a" * 301, 7), 300))
+
+
+def test_a_slow_disk_does_not_block_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 0.5 s fsync (a slow volume) runs in a worker thread: other requests keep being served."""
+    import time
+
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        time.sleep(0.5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    body, ctype = multipart_body({}, "talk.mp4", os.urandom(3_000_000))
+
+    async def both() -> float:
+        longest_gap = 0.0
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal longest_gap
+            last = time.monotonic()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                longest_gap = max(longest_gap, now - last)
+                last = now
+
+        async def network() -> AsyncIterator[bytes]:  # a client sending, the loop free between
+            async for chunk in in_chunks(body, 64 * 1024):
+                await asyncio.sleep(0)
+                yield chunk
+
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)  # the ticker is running
+        await receive_multipart(network(), ctype, tmp_path, 10_000_000)
+        done.set()
+        await tick
+        return longest_gap
+
+    assert asyncio.run(both()) < 0.25

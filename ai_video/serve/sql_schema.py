@@ -1,0 +1,64 @@
+"""The job store's tables, and the small in-place upgrade of stores made by older versions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+_meta = sa.MetaData()
+
+keys_table = sa.Table(
+    "api_keys",
+    _meta,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float),
+    sa.Column("revoked_at", sa.Float),
+)
+
+jobs_table = sa.Table(
+    "jobs",
+    _meta,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner_key_id", sa.String(32), sa.ForeignKey("api_keys.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_name", sa.Text, nullable=False),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("stages", sa.JSON, nullable=False),
+    sa.Column("clip_count", sa.Integer, nullable=False),
+    sa.Column("cache_hits", sa.Integer, nullable=False),
+    sa.Column("cache_misses", sa.Integer, nullable=False),
+    sa.Column("deleted_at", sa.Float),
+    sa.Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
+)
+
+stage_runs_table = sa.Table(
+    "stage_runs",
+    _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(32), nullable=False),
+    sa.Column("stage", sa.String(64), nullable=False, index=True),
+    sa.Column("wall_s", sa.Float, nullable=False),
+)
+
+_ADDED_COLUMNS = {"api_keys": ("expires_at", "revoked_at")}
+"""Columns added after the first release: created on older stores at startup (FLOAT, NULL)."""
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Create missing tables, and add columns that older stores lack."""
+    _meta.create_all(engine)
+    inspector = sa.inspect(engine)
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        with engine.begin() as conn:
+            for column in columns:
+                if column not in present:
+                    conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} FLOAT"))
