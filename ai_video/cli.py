@@ -22,7 +22,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ai_video.config import PlatformName, Settings, load_settings
+from ai_video.config import PlatformName, Settings, load_brand, load_settings
 from ai_video.errors import AiVideoError
 
 if TYPE_CHECKING:
@@ -42,6 +42,26 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (see docs/usage.md).")
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+LayoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="auto | speaker (frame who speaks) | split (two people stacked) | fit "
+        "(whole frame over a blurred copy); default auto."
+    ),
+]
+# finishing (issue 13)
+ExportOpt = Annotated[str | None, typer.Option("--export", help="Editor exports: fcpxml,otio,edl.")]
+CleanOpt = Annotated[str | None, typer.Option("--clean", help="Cut out fillers,silences.")]
+CaptionsOpt = Annotated[
+    str | None, typer.Option("--captions", help="Caption template (ai-video captions list).")
+]
+BrandOpt = Annotated[
+    Path | None, typer.Option("--brand", help="Brand kit YAML (logo, colours, intro/outro).")
+]
+CaptionSetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--caption-set", help="Caption template field override FIELD=VALUE (repeatable)."),
+]
 LanguageOpt = Annotated[
     str | None,
     typer.Option(
@@ -140,6 +160,38 @@ def stage_progress(title: str) -> Iterator[Callable[[str, float], None]]:
         yield show
 
 
+def _csv(value: str | None) -> list[str] | None:
+    """``a,b`` -> ``["a", "b"]`` (None stays None: the setting keeps its value)."""
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _finishing(
+    export: str | None,
+    clean: str | None,
+    captions: str | None,
+    caption_set: list[str] | None,
+    brand: Path | None,
+) -> dict[str, Any]:
+    """Settings overrides of the finishing options (None: keep the configured value)."""
+    return {
+        "finishing.export": _csv(export),
+        "finishing.clean": _csv(clean),
+        "finishing.captions": captions,
+        "finishing.caption_overrides": _pairs(caption_set),
+        "finishing.brand": None if brand is None else load_brand(brand).model_dump(),
+    }
+
+
+def _pairs(items: list[str] | None) -> dict[str, Any] | None:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values read as YAML scalars)."""
+    if not items:
+        return None
+    import yaml
+
+    pairs = [item.partition("=") for item in items]
+    return {k.strip(): yaml.safe_load(v) for k, _, v in pairs}
+
+
 def _settings(config: Path | None, overrides: dict[str, Any]) -> Settings:
     return load_settings(config).with_overrides(overrides)
 
@@ -161,15 +213,14 @@ def clip(
     ] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
     language: LanguageOpt = None,
-    layout: Annotated[
-        str | None,
-        typer.Option(
-            help="auto | speaker (frame who speaks) | split (two people stacked) | fit "
-            "(whole frame over a blurred copy); default auto."
-        ),
-    ] = None,
+    layout: LayoutOpt = None,
     no_ray: Annotated[bool, typer.Option("--no-ray", help="Run in-process, no Ray.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    export: ExportOpt = None,
+    clean: CleanOpt = None,
+    captions: CaptionsOpt = None,
+    brand: BrandOpt = None,
+    caption_set: CaptionSetOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -193,6 +244,7 @@ def clip(
                 "layout.layout": layout,
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
+                **_finishing(export, clean, captions, caption_set, brand),
             },
         )
         request = ClipRequest(source=source, out_dir=out)
@@ -511,6 +563,44 @@ def keys_revoke(
         typer.echo(f"revoked {key_id}")
 
     guarded(body)
+
+
+captions_app = typer.Typer(help="Caption templates.", no_args_is_help=True)
+app.add_typer(captions_app, name="captions")
+
+
+@captions_app.command("preview")
+def captions_preview(
+    style: Annotated[str, typer.Argument(help="Template name (see `captions list`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write.")],
+    platform: Annotated[PlatformName | None, typer.Option(help="Frame size preset.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Render a sample frame of a caption template (through libass, like a clip render)."""
+    _setup_logging(False)
+
+    def body() -> None:
+        from ai_video.config import caption_style
+        from ai_video.render.caption_preview import render_caption_preview
+
+        settings = _settings(config, {"platform": platform, "finishing.captions": style})
+        preset = settings.preset()
+        size = (preset.width_px, preset.height_px)
+        render_caption_preview(
+            caption_style(settings), size, out, settings.media, settings.render.fonts_dir
+        )
+        out_console.print(f"preview: {out}")
+
+    guarded(body)
+
+
+@captions_app.command("list")
+def captions_list(config: ConfigOpt = None) -> None:
+    """Print the caption template names."""
+    _setup_logging(False)
+    guarded(
+        lambda: typer.echo("\n".join(sorted(_settings(config, {}).finishing.caption_templates)))
+    )
 
 
 @app.command("node-resources")

@@ -255,6 +255,11 @@ class AsrConfig(Section):
         description="A suspect segment whose mean word probability is below this is dropped "
         "(whisper's classic 'You' on music: no-speech 0.94, word probability 0.02).",
     )
+    initial_prompt: str | None = Field(
+        None,
+        description="Text whisper continues from (set by --clean fillers to a disfluent "
+        "prompt so it writes 'um'/'uh' instead of dropping them).",
+    )
 
 
 class SpeechConfig(Section):
@@ -656,6 +661,7 @@ class Settings(BaseSettings):
     input_policy: InputPolicyConfig = Field(default_factory=lambda: InputPolicyConfig())
     api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
     tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
+    finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -1154,4 +1160,266 @@ CACHE_IN_USE_S = 6 * 3600.0
 job, so eviction leaves it alone even when the cache is over its size cap for a while."""
 
 
-Settings.model_rebuild()  # the sections above are referenced by Settings before they exist
+# --------------------------------------------------------------------------- issue 13: finishing
+
+ExportFormat = Literal["otio", "fcpxml", "edl"]
+CleanKind = Literal["fillers", "silences"]
+
+
+class CleanupConfig(Section):
+    """How fillers and long pauses are found and cut out of a clip (``--clean``)."""
+
+    filler_words: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "en": ["um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm", "you know"],
+            "de": ["äh", "ähm", "öh", "hm"],
+            "fr": ["euh", "ben", "bah"],
+            "es": ["eh", "este", "pues"],
+        },
+        description="Filler words (and phrases) per transcript language, lower case.",
+    )
+    like_as_filler: bool = Field(
+        True,
+        description="Treat English 'like' as a filler when a pause or comma sits on both sides.",
+    )
+    max_pause_s: float = Field(
+        0.6, description="A pause between words longer than this is shortened (silences)."
+    )
+    keep_pause_s: float = Field(
+        0.2, description="What is left of a shortened pause or of the gap around a cut filler."
+    )
+    sounded_gap_min_s: float = Field(
+        0.18,
+        description="A gap between words at least this long that holds voice (a filler whisper "
+        "dropped from its text) is cut like a filler word.",
+    )
+    sounded_gap_max_s: float = Field(
+        1.5, description="Longer sounded gaps are not taken for fillers (music, laughter)."
+    )
+    sounded_min_s: float = Field(
+        0.1, description="A gap holding at least this much voice is sounded (a dropped filler)."
+    )
+    voice_level_db: float = Field(
+        -20.0,
+        description="A loudness hop this close to the clip's speech level (90th percentile "
+        "of its hops, dB) counts as voice.",
+    )
+    disfluency_prompts: dict[str, str] = Field(
+        default_factory=lambda: {
+            "en": "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking.",
+            "de": "Ähm, also, äh, ich meine, hm... Okay.",
+            "fr": "Euh, alors, ben, je veux dire, euh... D'accord.",
+            "es": "Eh, este, pues, o sea, eh... Vale.",
+        },
+        description="Whisper prompt per language that keeps fillers in the transcript "
+        "(whisper drops them otherwise); used with --clean fillers.",
+    )
+    quiet_db: float = Field(
+        -30.0,
+        description="A 10 ms hop this far below the clip's speech level is quiet: cut edges "
+        "are moved inward onto quiet so no word is clipped.",
+    )
+    loudness_hop_s: float = Field(0.01, description="Hop of the loudness curve clean-up reads.")
+    fade_ms: float = Field(8.0, description="Audio fade out/in at each cut (no clicks).")
+    min_segment_s: float = Field(0.1, description="Kept pieces shorter than this are dropped.")
+
+
+CaptionEffect = Literal["highlight", "pop", "karaoke", "none"]
+CaptionPosition = Literal["bottom", "middle", "lower_left"]
+
+
+def _default_emoji() -> dict[str, str]:
+    # Monochrome symbols DejaVu Sans draws: libass renders no colour-bitmap emoji fonts.
+    return {
+        "love": "♥", "heart": "♥", "star": "★", "best": "★", "win": "★", "power": "⚡",
+        "energy": "⚡", "fast": "⚡", "yes": "✔", "done": "✔", "right": "✔", "sun": "☀",
+        "music": "♫", "idea": "☀", "warning": "⚠", "danger": "⚠", "money": "$",
+    }  # fmt: skip
+
+
+class CaptionTemplate(CaptionStyle):
+    """A named caption look (``--captions NAME``): a caption style plus effect, box, emphasis.
+
+    Sizes (font, outline, shadow, box padding) are for a frame whose short side is 1080 px
+    and scale with the frame.
+    """
+
+    effect: CaptionEffect = Field(
+        "highlight",
+        description="highlight: the spoken word recoloured; pop: recoloured and scaled up; "
+        "karaoke: the line fills word by word; none: plain lines.",
+    )
+    pop_scale: float = Field(1.0, description="Scale of the spoken word (effect pop).")
+    position: CaptionPosition = Field("bottom", description="Where the caption block sits.")
+    box: bool = Field(False, description="Draw an opaque box behind each line.")
+    box_colour: str = Field("#000000C0", description="Box colour (#RRGGBBAA, AA = opacity).")
+    box_padding_px: float = Field(14.0, description="Box padding around the letters.")
+    emphasis_colour: str | None = Field(
+        None, description="Colour of keywords and numbers (None: no emphasis)."
+    )
+    emphasis_scale: float = Field(1.0, description="Scale of keywords and numbers.")
+    emphasis_words: list[str] = Field(
+        default_factory=list, description="Keywords to emphasise (lower case)."
+    )
+    emphasise_numbers: bool = Field(True, description="Emphasise words holding a digit.")
+    emoji: bool = Field(False, description="Add a symbol after keywords found in emoji_map.")
+    emoji_map: dict[str, str] = Field(
+        default_factory=_default_emoji, description="Keyword (lower case) -> symbol."
+    )
+
+
+def _default_caption_templates() -> dict[str, CaptionTemplate]:
+    return {
+        "pop": CaptionTemplate(
+            font_size_px=92, uppercase=True, highlight_colour="#FFE14D", outline_px=6.0,
+            effect="pop", pop_scale=1.18, emphasis_colour="#4DFF88", max_words_per_line=3,
+            max_chars_per_line=18, emoji=True,
+        ),
+        "karaoke": CaptionTemplate(
+            font_name="Liberation Sans", font_size_px=84, highlight_colour="#3DB8FF",
+            effect="karaoke", outline_px=5.0, shadow_px=3.0,
+        ),
+        "lower_third": CaptionTemplate(
+            font_name="Liberation Sans", font_size_px=60, bold=False, highlight_colour="#FFD400",
+            outline_px=2.0, shadow_px=0.0, position="lower_left", margin_v_frac=0.18,
+            margin_h_frac=0.06, min_words_per_line=2, max_words_per_line=6,
+            max_chars_per_line=30,
+        ),
+        "boxed": CaptionTemplate(
+            font_size_px=76, highlight_colour="#FF4D8D", box=True, box_colour="#101010D0",
+            shadow_px=0.0, max_words_per_line=3, max_chars_per_line=18,
+        ),
+        "hormozi": CaptionTemplate(
+            font_size_px=130, uppercase=True, highlight_colour="#FFE14D", outline_px=9.0,
+            shadow_px=4.0, position="middle", min_words_per_line=1, max_words_per_line=1,
+            effect="pop", pop_scale=1.1, emphasis_colour="#39FF14", emphasis_scale=1.2,
+            emoji=True,
+        ),
+    }  # fmt: skip
+
+
+LogoCorner = Literal["top_left", "top_right", "bottom_left", "bottom_right"]
+
+
+class BrandKit(Section):
+    """A creator's brand (``--brand FILE``, YAML; paths relative to the file)."""
+
+    logo: Path | None = Field(None, description="Logo image (PNG with alpha) burned in.")
+    logo_position: LogoCorner = Field("top_right", description="Corner the logo sits in.")
+    logo_opacity: float = Field(0.85, ge=0.0, le=1.0, description="Logo opacity.")
+    logo_width_frac: float = Field(0.2, gt=0.0, le=1.0, description="Logo width / frame width.")
+    logo_margin_frac: float = Field(0.04, description="Logo margin / frame width.")
+    primary_colour: str | None = Field(None, description="Caption text colour.")
+    highlight_colour: str | None = Field(None, description="Caption spoken-word colour.")
+    outline_colour: str | None = Field(None, description="Caption outline colour.")
+    box_colour: str | None = Field(None, description="Caption box colour (boxed templates).")
+    emphasis_colour: str | None = Field(None, description="Colour of keywords and numbers.")
+    font_name: str | None = Field(None, description="Caption font family (from fonts_dir).")
+    fonts_dir: Path | None = Field(None, description="Folder of the brand's font files.")
+    intro: Path | None = Field(None, description="Clip played before every short.")
+    outro: Path | None = Field(None, description="Clip played after every short.")
+    progress_bar: bool = Field(False, description="A bar along the bottom filling with time.")
+    progress_bar_colour: str = Field("#FFFFFF", description="Progress bar colour.")
+    progress_bar_height_frac: float = Field(0.008, description="Bar height / frame height.")
+
+
+def load_brand(path: Path) -> BrandKit:
+    """A brand kit from its YAML file, its paths made absolute against the file's folder."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"brand file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"brand file {path}: expected a mapping")
+    for key in ("logo", "fonts_dir", "intro", "outro"):
+        if data.get(key):
+            data[key] = str((Path(path).parent / str(data[key])).resolve())
+    try:
+        brand = BrandKit.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"brand file {path}: {first['loc']}: {first['msg']}") from None
+    for key in ("logo", "fonts_dir", "intro", "outro"):
+        value = getattr(brand, key)
+        if value is not None and not Path(value).exists():
+            raise ConfigError(f"brand file {path}: {key} {value} does not exist")
+    return brand
+
+
+class FinishingConfig(Section):
+    """Finishing a clip: exports for editors, clean-up, caption template, brand kit (issue 13)."""
+
+    captions: str | None = Field(
+        None, description="Caption template by name (--captions); None: the platform's style."
+    )
+    caption_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Per-field overrides of the chosen template, e.g. {font_size_px: 100}.",
+    )
+    caption_templates: dict[str, CaptionTemplate] = Field(
+        default_factory=_default_caption_templates, description="Caption templates by name."
+    )
+
+    export: list[ExportFormat] = Field(
+        default_factory=list, description="Editor exports written next to each clip (--export)."
+    )
+    clean: list[CleanKind] = Field(
+        default_factory=list, description="What clean-up cuts out of each clip (--clean)."
+    )
+    cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
+
+
+Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-13)
+
+
+def caption_style(settings: Settings) -> CaptionStyle:
+    """The caption look of a job: the chosen template with its overrides, else the platform's."""
+    fin = settings.finishing
+    if fin.captions is None and fin.brand is None:
+        return settings.preset().caption
+    try:
+        template = (
+            fin.caption_templates[fin.captions] if fin.captions else settings.preset().caption
+        )
+    except KeyError:
+        known = ", ".join(sorted(fin.caption_templates))
+        raise ConfigError(f"unknown caption template {fin.captions!r} (known: {known})") from None
+    kind = CaptionTemplate if isinstance(template, CaptionTemplate) else CaptionStyle
+    overrides = {
+        **_brand_caption_fields(fin.brand, kind is CaptionTemplate),
+        **fin.caption_overrides,
+    }
+    if not overrides:
+        return template
+    try:
+        return kind.model_validate({**template.model_dump(), **overrides})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid caption override {where}: {first['msg']}") from None
+
+
+def with_cleanup_asr(settings: Settings) -> Settings:
+    """Settings whose ASR keeps fillers (a disfluent prompt) when ``--clean fillers`` is on."""
+    fin = settings.finishing
+    if "fillers" not in fin.clean or settings.asr.initial_prompt is not None:
+        return settings
+    prompt = fin.cleanup.disfluency_prompts.get((settings.asr.language or "en").split("-")[0])
+    return settings if prompt is None else settings.with_overrides({"asr.initial_prompt": prompt})
+
+
+def _brand_caption_fields(brand: BrandKit | None, template: bool) -> dict[str, Any]:
+    """The caption fields a brand kit sets (colours, font); empty without a brand."""
+    if brand is None:
+        return {}
+    fields = {
+        "primary_colour": brand.primary_colour,
+        "highlight_colour": brand.highlight_colour,
+        "outline_colour": brand.outline_colour,
+        "font_name": brand.font_name,
+    }
+    if template:
+        fields |= {"box_colour": brand.box_colour, "emphasis_colour": brand.emphasis_colour}
+    out: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    return out

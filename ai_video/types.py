@@ -446,6 +446,27 @@ class AudioPlan:
     true_peak_db: float
     bitrate_kbps: int
     sample_rate_hz: int
+    cut_fade_s: float = 0.0
+    """Fade out and back in over this long at every clean-up cut (0: hard cuts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrandPlan:
+    """Brand elements burned into a clip in its one render (issue 13), sizes in output pixels."""
+
+    logo: Path | None = None
+    logo_xy: tuple[int, int] = (0, 0)
+    logo_width_px: int = 0
+    logo_opacity: float = 1.0
+    progress_bar_colour: str | None = None
+    """``#RRGGBB`` of a bar filling along the bottom with time; None: no bar."""
+    progress_bar_height_px: int = 0
+    intro: Path | None = None
+    intro_s: float = 0.0
+    intro_has_audio: bool = False
+    outro: Path | None = None
+    outro_s: float = 0.0
+    outro_has_audio: bool = False
 
 
 @dataclass(frozen=True)
@@ -462,6 +483,36 @@ class EditPlan:
     has_audio: bool = True
     layout: ClipLayout | None = None
     """Speaker-aware layout segments; when set and not a single crop, it replaces ``crop``."""
+    removed: tuple[TimeSpan, ...] = ()
+    """Spans inside ``span`` (source time, sorted, disjoint) cut out: fillers, long pauses."""
+    brand: BrandPlan | None = None
+    """Logo, progress bar, intro and outro; None: no brand."""
+
+    def kept_spans(self) -> tuple[TimeSpan, ...]:
+        """The parts of ``span`` that reach the output, in source time and order."""
+        kept: list[TimeSpan] = []
+        cursor = self.span.start_s
+        for cut in sorted(self.removed, key=lambda r: r.start_s):
+            start, end = max(cut.start_s, cursor), min(cut.end_s, self.span.end_s)
+            if end <= start:
+                continue
+            if start > cursor:
+                kept.append(TimeSpan(cursor, start))
+            cursor = end
+        if self.span.end_s > cursor:
+            kept.append(TimeSpan(cursor, self.span.end_s))
+        return tuple(kept)
+
+    @property
+    def output_duration_s(self) -> float:
+        """Length of the rendered clip: the span less its removed spans."""
+        return sum(k.duration_s for k in self.kept_spans())
+
+    @property
+    def total_duration_s(self) -> float:
+        """Length of the rendered file: brand intro + the (cleaned) span + brand outro."""
+        extra = self.brand.intro_s + self.brand.outro_s if self.brand is not None else 0.0
+        return self.output_duration_s + extra
 
 
 @dataclass(frozen=True)

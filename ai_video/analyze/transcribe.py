@@ -69,12 +69,16 @@ class Transcriber:
         return f"faster-whisper:{self._model_ref.label}"
 
     def __call__(
-        self, audio: npt.NDArray[np.floating[Any]], language: str | None = None
+        self,
+        audio: npt.NDArray[np.floating[Any]],
+        language: str | None = None,
+        initial_prompt: str | None = None,
     ) -> Transcript:
         """Transcribe mono 16 kHz audio; silence or empty audio gives an empty Transcript.
 
         ``language`` (an ISO 639-1 code) overrides the configured language for this call,
-        so one multilingual model serves every language.
+        so one multilingual model serves every language. ``initial_prompt`` (default: the
+        config's) is text whisper continues from.
         """
         samples = _as_mono_float32(audio)
         language = language or self._cfg.language
@@ -87,6 +91,7 @@ class Transcriber:
             word_timestamps=True,
             vad_filter=self._cfg.vad_filter,
             no_speech_threshold=self._cfg.no_speech_threshold,
+            initial_prompt=initial_prompt or self._cfg.initial_prompt,
         )
         heard = info.language or language or UNDETERMINED_LANGUAGE
         converted = _convert_segments(

@@ -9,7 +9,13 @@ from typing import Protocol
 
 import polars as pl
 
-from ai_video.config import LanguageConfig, PlatformPreset, RenderConfig, Settings
+from ai_video.config import (
+    LanguageConfig,
+    PlatformPreset,
+    RenderConfig,
+    Settings,
+    caption_style,
+)
 from ai_video.edit.caption_lines import language_caption_track
 from ai_video.edit.layout import plan_layout
 from ai_video.edit.reframe import plan_crop
@@ -44,7 +50,7 @@ def plan_clip(
     info = src.info
     if info.video is None:
         raise PlanError(f"{src.path.name}: no video stream to reframe")
-    preset = settings.preset()
+    preset = settings.preset().model_copy(update={"caption": caption_style(settings)})
     span = chosen.candidate.span
     output_size = (preset.width_px, preset.height_px)
     layout = plan_layout(

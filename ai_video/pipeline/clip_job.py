@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ai_video.config import Settings
+from ai_video.config import Settings, with_cleanup_asr
 from ai_video.edit.plan import plan_clip
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
 from ai_video.pipeline.clip_manifest import ClipRecord
-from ai_video.pipeline.outputs import build_manifest, publish_clip, write_outputs
+from ai_video.pipeline.finishing import finish_plans
+from ai_video.pipeline.outputs import build_manifest, publish_clip, publish_exports, write_outputs
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
@@ -56,6 +57,7 @@ def run_clip_job(
 
     out_dir = request.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
+    settings = with_cleanup_asr(settings)  # --clean fillers: whisper keeps 'um' and 'uh'
     be = backend if backend is not None else LocalBackend(settings)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     video_id = request.video_id or out_dir.name
@@ -80,6 +82,7 @@ def run_clip_job(
             plan_clip(job.src, m.clip, transcript, (scene.visual, scene.tracks, turns), settings)
             for m in moments.moments
         ]
+        plans = finish_plans(be, wav, transcript, plans, settings)  # --clean, --brand
         clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
         summary = stage_summary(ctx, started)
         manifest = build_manifest(
@@ -113,7 +116,8 @@ def _render_and_publish(
     renders = [be.submit(RENDER, job, plan, encoder) for plan in plans]
     clips = []
     for i, (handle, plan, moment) in enumerate(zip(renders, plans, moments.moments, strict=True)):
-        clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment))
+        exports = publish_exports(out_dir, i + 1, plan, job.src, job.settings.finishing.export)
+        clips.append(publish_clip(out_dir, i + 1, be.get(handle), plan, moment, exports))
         progress(RENDER.name, (i + 1) / len(plans))
     return clips
 

@@ -105,6 +105,19 @@ class ClipRecord(_Record):
     )
     timings: ClipTimings
     render_command: list[str] = Field(description="The ffmpeg argv that rendered the clip.")
+    removed: list[list[float]] = Field(
+        default_factory=list,
+        description="Spans cut out of the clip by clean-up (fillers, long pauses): "
+        "[start_s, end_s] in source time; duration_s is the span less these.",
+    )
+    exports: list[str] = Field(
+        default_factory=list,
+        description="Editor exports of the clip's edit (OTIO, FCPXML, EDL file names).",
+    )
+    plan: str | None = Field(
+        None, description="The clip's EditPlan as JSON (what a fix-and-re-render edits)."
+    )
+    version: int = Field(1, description="1 for the job's render, +1 per fix re-rendered.")
 
 
 class ToolInfo(_Record):

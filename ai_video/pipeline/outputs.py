@@ -36,6 +36,7 @@ from ai_video.pipeline.clip_manifest import (
     TopicRecord,
     VideoInfo,
 )
+from ai_video.pipeline.serialize import dumps
 from ai_video.pipeline.source import SourceRef
 from ai_video.types import (
     EditPlan,
@@ -71,8 +72,28 @@ def publish_file(src: Path, dst: Path) -> Path:
     return dst
 
 
+def publish_exports(
+    out_dir: Path, index: int, plan: EditPlan, src: SourceRef, formats: Sequence[str]
+) -> list[str]:
+    """Write the clip's edit for editors (``clip_NN.otio`` ...); returns the file names."""
+    from ai_video.render.nle_export import write_exports
+
+    if not formats or src.info.video is None:
+        return []
+    paths = write_exports(
+        plan, formats, out_dir / f"clip_{index:02d}", src.info.video.display_size,
+        src.info.duration_s,
+    )  # fmt: skip
+    return [p.name for p in paths]
+
+
 def publish_clip(
-    out_dir: Path, index: int, rendered: RenderedClip, plan: EditPlan, moment: Moment
+    out_dir: Path,
+    index: int,
+    rendered: RenderedClip,
+    plan: EditPlan,
+    moment: Moment,
+    exports: Sequence[str] = (),
 ) -> ClipRecord:
     """Place one rendered clip's files in ``out_dir`` as ``clip_NN.*``; return its record."""
     stem = f"clip_{index:02d}"
@@ -82,6 +103,7 @@ def publish_clip(
     publish_file(rendered.vtt, out_dir / names["vtt"])
     publish_file(rendered.ass, out_dir / names["ass"])
     publish_file(rendered.thumbnail, out_dir / f"{stem}.jpg")
+    write_atomic(out_dir / f"{stem}.plan.json", dumps(plan))  # what a later fix edits
     publish_file(rendered.video, out_dir / f"{stem}.mp4")
     chosen, score = moment.clip, moment.clip.score
     return ClipRecord(
@@ -89,7 +111,7 @@ def publish_clip(
         file=f"{stem}.mp4",
         start_s=round(plan.span.start_s, 3),
         end_s=round(plan.span.end_s, 3),
-        duration_s=round(plan.span.duration_s, 3),
+        duration_s=round(plan.total_duration_s, 3),
         score=round(score.total, 4),
         score_100=round(moment.score_100, 1),
         groups=[
@@ -121,6 +143,9 @@ def publish_clip(
         ),
         timings=ClipTimings(render_wall_s=round(rendered.render_wall_s, 3)),
         render_command=list(rendered.command),
+        removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
+        exports=list(exports),
+        plan=f"{stem}.plan.json",
     )
 
 

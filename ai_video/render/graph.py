@@ -15,6 +15,8 @@ from pathlib import Path
 from ai_video.config import RenderConfig
 from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
+from ai_video.render.brand import brand_chains, brand_inputs
+from ai_video.render.cuts import cut_audio, cut_video
 from ai_video.types import (
     ClipLayout,
     CropPath,
@@ -47,10 +49,12 @@ def build_render_args(
     args += local_input(plan.source)
     for overlay in plan.overlays:
         args += _overlay_input(overlay)
+    args += brand_inputs(plan)
     chains = _video_chains(plan, ass_path, fonts_dir, render)
     audio_chain = _audio_chain(plan, render)
     if audio_chain:
         chains.append(audio_chain)
+    chains = brand_chains(plan, chains, 1 + len(plan.overlays), _rate(plan.preset.fps))
     args += ["-filter_complex", ";".join(chains), "-map", "[v]"]
     args += ["-c:v", encoder.name, *encoder.args]
     if "-profile:v" not in encoder.args:
@@ -74,7 +78,7 @@ def _video_chains(
     )
     if plan.layout is not None and plan.layout.single_crop() is None:
         base = layout_chain(plan.layout, preset, render)
-    chains: list[str] = []
+    chains, base = cut_video(base, plan)  # clean-up cuts (render.cuts), none by default
     label = "base"
     for index, overlay in enumerate(plan.overlays, start=1):
         chains.append(f"{base}[{label}]")
@@ -195,13 +199,15 @@ def _audio_chain(plan: EditPlan, render: RenderConfig) -> str:
     """``[a]`` from the source (loudness-normalised) or silence; empty when no audio is wanted."""
     audio = plan.audio
     if plan.has_audio:
-        return (
-            "[0:a:0]aformat=channel_layouts=stereo|mono,"
-            f"loudnorm=I={audio.loudness_target_lufs}:TP={audio.true_peak_db}"
+        cuts, head = cut_audio("[0:a:0]aformat=channel_layouts=stereo|mono", plan)
+        return ";".join([*cuts, head + (
+            f",loudnorm=I={audio.loudness_target_lufs}:TP={audio.true_peak_db}"
             f":LRA={render.loudness_range_lu},aresample={audio.sample_rate_hz}[a]"
-        )
+        )])  # fmt: skip
     if render.silent_audio_when_missing:
-        return f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.span.duration_s)}[a]"
+        return (
+            f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.output_duration_s)}[a]"
+        )
     return ""
 
 

@@ -146,3 +146,10 @@ def track_to_srt(track: CaptionTrack) -> str:
 def track_to_vtt(track: CaptionTrack) -> str:
     """The track as WebVTT text, one cue per caption line."""
     return _plain_file(track).to_string("vtt")
+
+
+# Public names of the ASS helpers for the other caption writer (render.caption_templates).
+ssa_colour = _colour
+ssa_colour_tag = _ass_colour_tag
+ssa_text = _ass_text
+snap_ms = _snap_ms

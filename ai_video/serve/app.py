@@ -40,6 +40,7 @@ from ai_video.serve.auth import (
     TooManyActiveJobs,
     authenticate,
 )
+from ai_video.serve.clip_edit import clip_edit_routes
 from ai_video.serve.execution import JobPaths, JobRunner
 from ai_video.serve.exposure import app_options, install_keyed_docs, install_security_headers
 from ai_video.serve.jobs import (
@@ -129,6 +130,7 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
     app.include_router(_service_routes(ctx))
     app.include_router(_job_routes(ctx), prefix=API_PREFIX)
     app.include_router(_clip_routes(ctx), prefix=API_PREFIX)
+    app.include_router(clip_edit_routes(ctx, _current_key), prefix=API_PREFIX)  # issue 13
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
     _install_error_handlers(app)
     return app

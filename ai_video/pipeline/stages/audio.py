@@ -139,7 +139,10 @@ def produce_transcript(
     from ai_video.analyze.transcript_format import transcript_to_json
 
     cfg = asr_config_for(settings.asr, settings.language, language)
-    transcript = _transcriber(shelf, cfg)(samples_of(wav), language=cfg.language)
+    transcriber = _transcriber(shelf, cfg)
+    transcript = transcriber(
+        samples_of(wav), language=cfg.language, initial_prompt=settings.asr.initial_prompt
+    )
     if needs_identification(settings.language):
         transcript = dataclasses.replace(transcript, language_probability=language.probability)
     (out / "transcript.json").write_bytes(transcript_to_json(transcript))

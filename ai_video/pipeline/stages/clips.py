@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from ai_video.config import Settings
+from ai_video.config import Settings, caption_style
 from ai_video.pipeline.outputs import RenderedClip
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage
@@ -126,19 +126,28 @@ def produce_render(
     encoder: EncoderProfile,
 ) -> None:
     """Render one clip in one ffmpeg process, plus its caption files and thumbnail."""
+    from ai_video.analyze.scripts import dominant_script
     from ai_video.edit.caption_lines import style_for_track
-    from ai_video.render.export import write_ass, write_caption_files
+    from ai_video.render.caption_templates import write_caption_ass
+    from ai_video.render.export import write_caption_files
     from ai_video.render.render import make_thumbnail, render_clip
 
-    style = style_for_track(plan.captions, settings.preset().caption, settings.language)
+    chosen = caption_style(settings)  # a template's or brand's font stays for Latin text
+    text = " ".join(line.text for line in plan.captions.lines)
+    latin = dominant_script(text) in (None, "latin")
+    style = chosen if latin else style_for_track(plan.captions, chosen, settings.language)
     size = (plan.preset.width_px, plan.preset.height_px)
-    ass = write_ass(plan.captions, style, size, out / "clip.ass")
-    result = render_clip(plan, out / "clip.mp4", ass, encoder, settings.render, settings.media)
+    ass = write_caption_ass(plan.captions, style, size, out / "clip.ass")
+    render = settings.render
+    brand = settings.finishing.brand
+    if brand is not None and brand.fonts_dir is not None:
+        render = render.model_copy(update={"fonts_dir": brand.fonts_dir})
+    result = render_clip(plan, out / "clip.mp4", ass, encoder, render, settings.media)
     write_caption_files(plan.captions, out / "clip")
     make_thumbnail(
         out / "clip.mp4",
         out / "clip.jpg",
-        min(1.0, plan.span.duration_s / 2),
+        min(1.0, plan.output_duration_s / 2) + (plan.brand.intro_s if plan.brand else 0.0),
         settings.render.thumbnail_width_px,
         settings.media,
     )
@@ -173,7 +182,7 @@ RENDER = Stage[RenderedClip](
     produce=produce_render,
     load=load_render,
     reads=("render", "language"),
-    key_extra=lambda s: s.preset().caption,
+    key_extra=lambda s: (caption_style(s), s.finishing.brand),
     keyed_inputs=True,
     resources=_render_resources,
 )

@@ -229,13 +229,18 @@ async function showClips(jobId) {
   $("clips-language").textContent =
     `spoken language: ${listing.language} (${Math.round(listing.language_probability * 100)}% sure)`;
   $("clips-message").textContent = listing.message || "";
-  const cards = listing.clips.map((clip) => clipCard(clip));
+  const cards = listing.clips.map((clip) => clipCard(clip, jobId));
   $("clips").replaceChildren(...cards.map((c) => c.node));
   await Promise.all(cards.map((c) => c.load()));
 }
 
-function clipCard(clip) {
+function clipCard(clip, jobId) {
   const node = $("clip-card").content.firstElementChild.cloneNode(true);
+  const form = node.querySelector(".edit-form");
+  form.elements.namedItem("start_s").value = clip.start_s;
+  form.elements.namedItem("end_s").value = clip.end_s;
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.querySelector(".edit-apply").addEventListener("click", () => editClip(jobId, clip, form));
   node.dataset.index = clip.index;
   node.querySelector(".index").textContent = `#${clip.index}`;
   node.querySelector(".score").textContent = `score ${Math.round(clip.score_100)}/100`;
@@ -262,6 +267,37 @@ function clipCard(clip) {
     }
   };
   return { node, load };
+}
+
+// Fix and re-render (PATCH): trim (snapped to word gaps), caption template, one word fix.
+async function editClip(jobId, clip, form) {
+  const body = {};
+  const field = (name) => form.elements.namedItem(name).value;
+  const start = Number(field("start_s"));
+  const end = Number(field("end_s"));
+  if (field("start_s") !== "" && start !== clip.start_s) body.start_s = start;
+  if (field("end_s") !== "" && end !== clip.end_s) body.end_s = end;
+  if (field("captions")) body.captions = field("captions");
+  const fix = field("word").trim();
+  if (fix) {
+    const [index, ...rest] = fix.split("=");
+    body.words = { [index.trim()]: rest.join("=").trim() };
+  }
+  const status = form.querySelector(".edit-status");
+  status.textContent = "re-rendering…";
+  try {
+    await api(`/v1/jobs/${jobId}/clips/${clip.index}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    status.textContent = err.message;
+    return;
+  }
+  status.textContent = "re-rendered";
+  releaseBlobs();
+  await showClips(jobId);
 }
 
 function groupRow(group) {
