@@ -66,12 +66,15 @@ def test_restart_mid_job_requeues_and_finishes_from_the_stage_cache(
 
     done = wait_for(client, headers, job_id)
     assert done["state"] == "succeeded", done
-    assert done["attempt"] == 2 and done["clip_count"] == 2
-    # audio, speech, visuals, transcribe and curate come from the cache. Renders already
-    # submitted before the kill may finish on the cluster and be found in the cache too, so
-    # the split of the render stages between hits and misses depends on timing.
-    assert done["cache_hits"] >= 5
-    assert done["cache_hits"] + done["cache_misses"] >= 7
+    # The 8 s sample holds one whole sentence that may open a clip (it starts mid-sentence),
+    # so the moments step makes one clip although two were allowed.
     clips = client.get(f"/v1/jobs/{job_id}/clips", headers=headers).json()["clips"]
+    assert done["attempt"] == 2 and done["clip_count"] == len(clips) >= 1
+    # The nine analysis stages (audio, speech, language, transcribe, word timing, visuals,
+    # diarize, speakers, curate) come from the cache. Renders already submitted before the
+    # kill may finish on the cluster and be found in the cache too, so the split of the
+    # render stages between hits and misses depends on timing.
+    assert done["cache_hits"] >= 9
+    assert done["cache_hits"] + done["cache_misses"] >= 9 + len(clips)
     video = client.get(clips[0]["video_url"], headers=headers)
     assert video.status_code == 200 and video.content[4:8] == b"ftyp"
