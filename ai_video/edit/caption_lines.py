@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ai_video.analyze.scripts import dominant_script, written_without_spaces
 from ai_video.config import CaptionStyle, LanguageConfig
-from ai_video.edit.captions import build_caption_track
+from ai_video.edit.captions import styled_caption_track
 from ai_video.types import NO_SPACE_LANGUAGES, CaptionTrack, TimeSpan, Word
 
 
@@ -37,24 +37,9 @@ def language_caption_track(
 ) -> CaptionTrack:
     """Caption lines for ``words`` of ``language`` spoken inside ``span``, in clip time."""
     if uses_spaces(language, words):
-        return build_caption_track(
-            words,
-            span,
-            style_name,
-            style.min_words_per_line,
-            style.max_words_per_line,
-            break_pause_s=style.line_break_pause_s,
-            max_chars=style.max_chars_per_line,
-        )
-    return build_caption_track(
-        words,
-        span,
-        style_name,
-        min(style.min_words_per_line, cfg.no_space_max_units),
-        cfg.no_space_max_units,
-        break_pause_s=style.line_break_pause_s,
-        max_chars=style.max_chars_per_line,
-        separator="",
+        return styled_caption_track(words, span, style_name, style)
+    return styled_caption_track(
+        words, span, style_name, style, max_words=cfg.no_space_max_units, separator=""
     )
 
 

@@ -17,7 +17,7 @@ from ai_video.config import CaptionStyle
 from ai_video.errors import ConfigError
 from ai_video.types import CaptionLine, CaptionTrack, CaptionWord, TimeSpan, Word
 
-__all__ = ["build_caption_track"]
+__all__ = ["build_caption_track", "styled_caption_track"]
 
 _STYLE_DEFAULTS = CaptionStyle.model_validate({})
 
@@ -131,3 +131,27 @@ def _line_cost(
         cost += _COST_AT_END[bounds[end - 1]]
     chars = sum(display_width(w.text) for w in words[start:end]) + gap * (size - 1)
     return cost + _OVERFLOW_COST_PER_CHAR * max(0, chars - max_chars)
+
+
+def styled_caption_track(
+    words: Sequence[Word],
+    span: TimeSpan,
+    style_name: str,
+    style: CaptionStyle,
+    *,
+    max_words: int | None = None,
+    separator: str = " ",
+) -> CaptionTrack:
+    """Caption lines for ``words`` inside ``span`` with the line rules of ``style``
+    (``max_words`` and ``separator`` override them for scripts written without spaces)."""
+    most = style.max_words_per_line if max_words is None else max_words
+    return build_caption_track(
+        words,
+        span,
+        style_name,
+        min(style.min_words_per_line, most),
+        most,
+        break_pause_s=style.line_break_pause_s,
+        max_chars=style.max_chars_per_line,
+        separator=separator,
+    )

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_video.config import CaptionStyle
-from ai_video.edit.captions import build_caption_track
+from ai_video.edit.captions import styled_caption_track
 from ai_video.errors import InputError
 from ai_video.generate.align import WordAlignment
 from ai_video.generate.script import Scene
@@ -82,15 +82,7 @@ def scene_captions(
     words: Sequence[Word], span: TimeSpan, style: CaptionStyle, style_name: str
 ) -> CaptionTrack:
     """Caption lines of one scene, in scene time."""
-    return build_caption_track(
-        words,
-        span,
-        style_name,
-        style.min_words_per_line,
-        style.max_words_per_line,
-        break_pause_s=style.line_break_pause_s,
-        max_chars=style.max_chars_per_line,
-    )
+    return styled_caption_track(words, span, style_name, style)
 
 
 def plan_scenes(

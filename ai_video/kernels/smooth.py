@@ -47,21 +47,32 @@ def _centered_moving_average(values: FloatArray, radius: int) -> FloatArray:
     return out
 
 
+def _drag(anchor: float, value: float, dead_zone: float) -> float:
+    """The camera anchor after seeing ``value``: the first value itself, then dragged along
+    only when the value leaves ±``dead_zone`` around it; a NaN value holds it."""
+    if np.isnan(value):
+        return anchor
+    if np.isnan(anchor):
+        return value
+    if value - anchor > dead_zone:
+        return value - dead_zone
+    if anchor - value > dead_zone:
+        return value + dead_zone
+    return anchor
+
+
+_drag_jit = njit(cache=True, nogil=True)(_drag)
+
+
 def _dead_zone_follow(target: FloatArray, dead_zone: float, alpha: float) -> FloatArray:
     n = len(target)
     out = np.empty(n, dtype=np.float64)
     anchor = np.nan
     position = np.nan
     for i in range(n):
-        value = target[i]
-        if not np.isnan(value):
-            if np.isnan(anchor):
-                anchor = value
-                position = value
-            elif value - anchor > dead_zone:
-                anchor = value - dead_zone
-            elif anchor - value > dead_zone:
-                anchor = value + dead_zone
+        anchor = _drag_jit(anchor, target[i], dead_zone)
+        if np.isnan(position):
+            position = anchor
         if not np.isnan(anchor):
             position += alpha * (anchor - position)
         out[i] = position
@@ -116,15 +127,9 @@ def _bounded_follow(
     position = np.nan
     velocity = 0.0
     for i in range(n):
-        value = target[i]
-        if not np.isnan(value):
-            if np.isnan(anchor):
-                anchor = value
-                position = value
-            elif value - anchor > dead_zone:
-                anchor = value - dead_zone
-            elif anchor - value > dead_zone:
-                anchor = value + dead_zone
+        anchor = _drag_jit(anchor, target[i], dead_zone)
+        if np.isnan(position):
+            position = anchor
         if not np.isnan(anchor):
             gap = anchor - position
             # fastest speed that can still stop at the anchor with max_accel braking
