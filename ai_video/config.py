@@ -497,6 +497,15 @@ class ServeConfig(Section):
     progress_interval_s: float = Field(
         0.5, description="Shortest time between two progress writes of one job to the store."
     )
+    heartbeat_s: float = Field(
+        10.0, gt=0, description="How often a running job renews its lease in the store."
+    )
+    lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="A running job whose lease is older than this has lost its runner (a dead "
+        "replica): it is re-queued; a live replica's jobs are never taken by another.",
+    )
     stage_duration_buckets_s: tuple[float, ...] = Field(
         (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0),
         description="Upper bounds of the /metrics stage-duration histogram buckets.",

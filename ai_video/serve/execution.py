@@ -12,7 +12,9 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -151,32 +153,68 @@ def execute_job(
     paths = JobPaths(settings.serve.data_dir)
     try:
         store.claim(job.id, job.attempt)
-        job_settings = job.options.apply(settings).with_overrides(
-            {"tenant.cache_namespace": job.owner_key_id}
-        )
-        progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
-        request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
-        try:
-            result = run_clip_request(request, job_settings, progress)
-            verify_outputs(result, job_settings)
-        except AiVideoError as exc:
-            store.fail(job.id, job.attempt, public_error(str(exc), settings))
-            return ExecutionResult.FAILED
-        except Exception as exc:
-            log.exception("job %s failed unexpectedly", job.id)
-            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            reason = f"internal error: {type(exc).__name__}: {detail}"  # OSError: no file names
-            store.fail(job.id, job.attempt, public_error(reason, settings))
-            return ExecutionResult.FAILED
-        progress.finish(result.stage_wall_s)
-        store.complete(job.id, job.attempt, _outcome(result, progress.stages))
-        return ExecutionResult.SUCCEEDED
+        with _lease(store, job, settings.serve.heartbeat_s):
+            return _run_claimed(job, settings, store, run_clip_request, clock)
     except JobWithdrawn:
         _remove_if_deleted(store, paths, job.id)
         return ExecutionResult.WITHDRAWN
     except KeyboardInterrupt:  # how Ray delivers a cancellation (DELETE, shutdown)
         _remove_if_deleted(store, paths, job.id)
         raise
+
+
+@contextmanager
+def _lease(store: JobStore, job: JobRecord, every_s: float) -> Iterator[None]:
+    """Renew the job's lease every ``every_s`` while the block runs (a thread)."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(every_s):
+            try:
+                store.heartbeat(job.id, job.attempt)
+            except JobWithdrawn:
+                return  # the job was deleted or re-queued: the run notices at its next write
+            except Exception:  # a store hiccup: the next beat tries again
+                log.warning("job %s: lease renewal failed", job.id, exc_info=True)
+
+    beat = threading.Thread(target=renew, name=f"lease-{job.id[:8]}", daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join(timeout=every_s + 5)
+
+
+def _run_claimed(
+    job: JobRecord,
+    settings: Settings,
+    store: JobStore,
+    run_clip_request: ClipJobFn,
+    clock: Clock,
+) -> ExecutionResult:
+    """Run a claimed job and record how it ended; raises JobWithdrawn."""
+    paths = JobPaths(settings.serve.data_dir)
+    job_settings = job.options.apply(settings).with_overrides(
+        {"tenant.cache_namespace": job.owner_key_id}
+    )
+    progress = ProgressRecorder(store, job, settings.serve.progress_interval_s, clock)
+    request = ClipRequest(source=job.source, out_dir=paths.out_dir(job.id), video_id=job.id)
+    try:
+        result = run_clip_request(request, job_settings, progress)
+        verify_outputs(result, job_settings)
+    except AiVideoError as exc:
+        store.fail(job.id, job.attempt, public_error(str(exc), settings))
+        return ExecutionResult.FAILED
+    except Exception as exc:
+        log.exception("job %s failed unexpectedly", job.id)
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        reason = f"internal error: {type(exc).__name__}: {detail}"  # OSError: no file names
+        store.fail(job.id, job.attempt, public_error(reason, settings))
+        return ExecutionResult.FAILED
+    progress.finish(result.stage_wall_s)
+    store.complete(job.id, job.attempt, _outcome(result, progress.stages))
+    return ExecutionResult.SUCCEEDED
 
 
 def verify_outputs(result: ClipJobResult, settings: Settings) -> None:

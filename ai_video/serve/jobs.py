@@ -273,6 +273,10 @@ class JobStore(Protocol):
         """Store per-stage progress; raises JobWithdrawn."""
         ...
 
+    def heartbeat(self, job_id: str, attempt: int) -> None:
+        """Renew this attempt's lease on a running job; raises JobWithdrawn."""
+        ...
+
     def complete(self, job_id: str, attempt: int, outcome: JobOutcome) -> None:
         """Mark the job succeeded; raises JobWithdrawn."""
         ...
@@ -285,8 +289,15 @@ class JobStore(Protocol):
         """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
         ...
 
-    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
-        """Re-queue unfinished jobs under a new attempt; fail those out of attempts."""
+    def requeue_unfinished(
+        self,
+        max_attempts: int | None = None,
+        lease_s: float | None = None,
+        include_queued: bool = True,
+    ) -> list[JobRecord]:
+        """Re-queue unfinished jobs under a new attempt; fail those out of attempts. With
+        ``lease_s``, a running job whose lease was renewed within it is left to its runner;
+        without ``include_queued`` only running jobs are considered."""
         ...
 
     def state_counts(self) -> dict[JobState, int]:

@@ -36,6 +36,7 @@ jobs_table = sa.Table(
     sa.Column("cache_hits", sa.Integer, nullable=False),
     sa.Column("cache_misses", sa.Integer, nullable=False),
     sa.Column("deleted_at", sa.Float),
+    sa.Column("heartbeat_at", sa.Float),
     sa.Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
 )
 
@@ -48,7 +49,7 @@ stage_runs_table = sa.Table(
     sa.Column("wall_s", sa.Float, nullable=False),
 )
 
-_ADDED_COLUMNS = {"api_keys": ("expires_at", "revoked_at")}
+_ADDED_COLUMNS = {"api_keys": ("expires_at", "revoked_at"), "jobs": ("heartbeat_at",)}
 """Columns added after the first release: created on older stores at startup (FLOAT, NULL)."""
 
 

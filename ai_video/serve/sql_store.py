@@ -172,14 +172,21 @@ class SqlJobStore:
 
     def claim(self, job_id: str, attempt: int) -> JobRecord:
         """Mark the job running for this attempt; raises JobWithdrawn."""
+        now = self._clock()
         self._update_attempt(
-            job_id, attempt, state=JobState.RUNNING.value, started_at=self._clock(), stages=[]
-        )
+            job_id, attempt, state=JobState.RUNNING.value, started_at=now, stages=[],
+            heartbeat_at=now,
+        )  # fmt: skip
         return self.job(job_id)
 
+    def heartbeat(self, job_id: str, attempt: int) -> None:
+        """Renew this attempt's lease on a running job; raises JobWithdrawn."""
+        self._update_attempt(job_id, attempt, heartbeat_at=self._clock())
+
     def record_progress(self, job_id: str, attempt: int, stages: Sequence[StageProgress]) -> None:
-        """Store per-stage progress; raises JobWithdrawn."""
-        self._update_attempt(job_id, attempt, stages=[_stage_json(s) for s in stages])
+        """Store per-stage progress (which renews the lease too); raises JobWithdrawn."""
+        stages_json = [_stage_json(s) for s in stages]
+        self._update_attempt(job_id, attempt, stages=stages_json, heartbeat_at=self._clock())
 
     def complete(self, job_id: str, attempt: int, outcome: JobOutcome) -> None:
         """Mark the job succeeded; raises JobWithdrawn."""
@@ -227,17 +234,29 @@ class SqlJobStore:
             raise JobNotFound(f"job {job_id} not found")
         return replace(job, state=state)
 
-    def requeue_unfinished(self, max_attempts: int | None = None) -> list[JobRecord]:
-        """Re-queue every queued or running job under a new attempt (after a restart).
+    def requeue_unfinished(
+        self,
+        max_attempts: int | None = None,
+        lease_s: float | None = None,
+        include_queued: bool = True,
+    ) -> list[JobRecord]:
+        """Re-queue queued and running jobs under a new attempt (after a restart).
 
         A job that already had ``max_attempts`` attempts fails for good instead, so a job
-        that crashes its server cannot crash it again and again.
+        that crashes its server cannot crash it again and again. With ``lease_s``, a running
+        job whose runner renewed its lease within that time belongs to a live replica and
+        is left alone (replicas sharing one store do not take each other's jobs); without
+        ``include_queued`` only running jobs are looked at (the periodic lease sweep).
         """
+        states = ACTIVE_STATES if include_queued else (JobState.RUNNING,)
+        active: sa.ColumnElement[bool] = _jobs.c.state.in_([s.value for s in states])
+        if lease_s is not None:
+            renewed = sa.func.coalesce(_jobs.c.heartbeat_at, 0.0)
+            live = (_jobs.c.state == JobState.RUNNING.value) & (renewed >= self._clock() - lease_s)
+            active = active & ~live
         query = (
             sa.select(_jobs.c.id, _jobs.c.attempt)
-            .where(
-                _jobs.c.state.in_([s.value for s in ACTIVE_STATES]), _jobs.c.deleted_at.is_(None)
-            )
+            .where(active, _jobs.c.deleted_at.is_(None))
             .order_by(_jobs.c.created_at)
         )
         with self._engine.connect() as conn:

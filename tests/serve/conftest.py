@@ -57,6 +57,9 @@ def service_settings(root: Path) -> Settings:
             "serve.data_dir": str(root / "data"),
             "serve.max_upload_bytes": MAX_UPLOAD_BYTES,
             "serve.submissions_per_minute": SUBMISSIONS_PER_MINUTE,
+            # a killed replica's running job is taken over once its lease runs out
+            "serve.lease_s": 3.0,
+            "serve.heartbeat_s": 0.5,
             "cache.dir": str(root / "cache"),
             "curate.max_clips": 1,
             "curate.min_s": 2.0,

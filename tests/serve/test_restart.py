@@ -60,8 +60,13 @@ def test_restart_mid_job_requeues_and_finishes_from_the_stage_cache(
 
     kill_replica()
     wait_until_healthy(client)
+    # the new replica takes the job over once the dead one's lease (3 s here) has run out
+    deadline = time.monotonic() + 60
     resumed = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
-    assert resumed["attempt"] == 2 and resumed["state"] in {"queued", "running"}, resumed
+    while resumed["attempt"] == 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        resumed = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+    assert resumed["attempt"] == 2 and resumed["state"] in {"queued", "running", "succeeded"}
     assert job_id in [j["id"] for j in client.get("/v1/jobs", headers=headers).json()["jobs"]]
 
     done = wait_for(client, headers, job_id)

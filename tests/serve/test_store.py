@@ -187,3 +187,30 @@ def test_requeue_gives_up_after_the_attempt_limit(store: SqlJobStore) -> None:
     failed = store.job(job.id)
     assert failed.state is JobState.FAILED and "gave up after 3 attempts" in (failed.error or "")
     assert store.requeue_unfinished(max_attempts=3) == []  # and it stays failed
+
+
+def test_a_live_lease_keeps_a_running_job_with_its_replica(
+    tmp_path: Path, store_url: str | None
+) -> None:
+    """Two replicas on one store: a starting or sweeping replica takes only jobs whose
+    runner stopped renewing its lease."""
+    clock = FakeClock()
+    first = open_store(ServeConfig(data_dir=tmp_path, db_url=store_url), clock=clock)
+    second = open_store(ServeConfig(data_dir=tmp_path, db_url=store_url), clock=clock)
+    key = first.add_key("alice", "l" * 64)
+    running, waiting = queued_job(key.id, 10.0), queued_job(key.id, 11.0)
+    first.add_job(running)
+    first.add_job(waiting)
+    first.claim(running.id, 1)  # replica one runs it (lease renewed now)
+    clock.now += 30.0
+    first.heartbeat(running.id, 1)
+    clock.now += 50.0  # 80 s after the claim, 50 s after the last renewal
+    # replica two sweeps running jobs only: the live lease keeps the job where it is
+    assert second.requeue_unfinished(3, lease_s=60.0, include_queued=False) == []
+    assert second.job(running.id).attempt == 1
+    clock.now += 11.0  # replica one stopped renewing 61 s ago: it is gone
+    (taken,) = second.requeue_unfinished(3, lease_s=60.0, include_queued=False)
+    assert taken.id == running.id and taken.attempt == 2 and taken.state is JobState.QUEUED
+    with pytest.raises(JobWithdrawn):
+        first.heartbeat(running.id, 1)  # the old attempt learns it lost the job
+    assert second.job(waiting.id).attempt == 1  # queued jobs are left to their replica
