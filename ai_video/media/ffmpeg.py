@@ -191,8 +191,12 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def job_deadline(seconds: float) -> Iterator[None]:
-    """Within the block, no ffmpeg/ffprobe process started here outlives ``seconds`` from now."""
+def job_deadline(seconds: float | None) -> Iterator[None]:
+    """Within the block, no ffmpeg/ffprobe process started here outlives ``seconds`` from now
+    (None: no deadline of its own; an enclosing one still holds)."""
+    if seconds is None:
+        yield
+        return
     token = _DEADLINE.set(time.monotonic() + seconds)
     try:
         yield

@@ -61,7 +61,9 @@ def run_clip_job(
     be = backend if backend is not None else LocalBackend(settings)
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=out_dir))
     video_id = request.video_id or out_dir.name
-    ctx = new_stage_context(settings.cache, video_id, run_dir or out_dir, work)
+    ctx = new_stage_context(
+        settings.cache, video_id, run_dir or out_dir, work, settings.input_policy.job_deadline_s
+    )
     started = time.time()
     try:
         progress("probe", 0.0)

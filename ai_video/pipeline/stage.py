@@ -12,6 +12,7 @@ Adding a stage = its declaration + its produce/load functions + one line in the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +103,12 @@ def execute_stage(
     *inputs: Any,
 ) -> T:
     """Run one stage: find its cache entry or produce it, record a metrics row, load it."""
+    from ai_video.media.ffmpeg import job_deadline
+
     cache = StageCache(ctx.cache_root, ctx.cache_max_bytes, enabled=ctx.cache_enabled)
     key = stage.key(src, settings, inputs)
-    with record_stage(ctx, stage.name) as rec:
+    left_s = None if ctx.deadline_at is None else max(ctx.deadline_at - time.time(), 0.0)
+    with record_stage(ctx, stage.name) as rec, job_deadline(left_s):
         files = [p for p in inputs if isinstance(p, Path)]
         if files:
             rec.input_bytes = sum(p.stat().st_size for p in files)

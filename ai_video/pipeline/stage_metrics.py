@@ -55,10 +55,17 @@ class StageContext:
     cache_root: Path
     cache_enabled: bool
     cache_max_bytes: int
+    deadline_at: float | None = None
+    """Wall-clock time (epoch seconds) by which the job's media processes must be done; it
+    travels with every stage, so it holds in thread pools and on other Ray workers too."""
 
 
 def new_stage_context(
-    cache: CacheConfig, video_id: str, run_dir: Path, scratch_dir: Path
+    cache: CacheConfig,
+    video_id: str,
+    run_dir: Path,
+    scratch_dir: Path,
+    deadline_s: float | None = None,
 ) -> StageContext:
     """A fresh run's context; with the cache off, stage outputs go to ``scratch_dir``."""
     return StageContext(
@@ -68,6 +75,7 @@ def new_stage_context(
         cache_root=cache.dir if cache.enabled else scratch_dir,
         cache_enabled=cache.enabled,
         cache_max_bytes=cache.max_bytes,
+        deadline_at=None if deadline_s is None else time.time() + deadline_s,
     )
 
 

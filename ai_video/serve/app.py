@@ -55,6 +55,7 @@ from ai_video.serve.jobs import (
     JobStore,
 )
 from ai_video.serve.jobs import new_id as new_job_id
+from ai_video.serve.leases import requeue_orphans, sweep_expired_leases
 from ai_video.serve.prometheus import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ai_video.serve.prometheus import metrics_text
 from ai_video.serve.schemas import (
@@ -96,31 +97,6 @@ class ServiceContext:
     limiter: SubmissionRateLimit
 
 
-async def _requeue(
-    store: JobStore, runner: JobRunner, settings: Settings, include_queued: bool
-) -> None:
-    """Re-queue jobs whose runner is gone (queued ones too at start-up) and run them here."""
-    requeued = await run_in_threadpool(
-        store.requeue_unfinished,
-        settings.api_options.max_job_attempts,
-        settings.serve.lease_s,
-        include_queued,
-    )
-    for job in requeued:
-        log.info("re-queued job %s (attempt %d): its runner is gone", job.id, job.attempt)
-        runner.submit(job)
-
-
-async def _sweep_expired_leases(store: JobStore, runner: JobRunner, settings: Settings) -> None:
-    """Every half lease, take over running jobs whose lease expired (their replica died)."""
-    while True:
-        await asyncio.sleep(settings.serve.lease_s / 2)
-        try:
-            await _requeue(store, runner, settings, include_queued=False)
-        except Exception:  # a store hiccup: try again at the next sweep
-            log.warning("lease sweep failed", exc_info=True)
-
-
 def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAPI:
     """The FastAPI app serving the API and web page; re-queues unfinished jobs on startup."""
     ctx = ServiceContext(
@@ -133,8 +109,8 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await _requeue(store, runner, settings, include_queued=True)
-        sweeper = asyncio.create_task(_sweep_expired_leases(store, runner, settings))
+        await requeue_orphans(store, runner, settings, include_queued=True)
+        sweeper = asyncio.create_task(sweep_expired_leases(store, runner, settings))
         try:
             yield
         finally:

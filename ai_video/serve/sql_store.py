@@ -7,7 +7,6 @@ executor writes are conditional on the job's current ``attempt`` (see serve/jobs
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,14 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ai_video.config import ServeConfig
-from ai_video.errors import InputError
 from ai_video.serve.jobs import (
     ACTIVE_STATES,
     AdmissionLimits,
     ApiKey,
     Clock,
     JobNotFound,
-    JobOptions,
     JobOutcome,
     JobPage,
     JobRecord,
@@ -36,6 +33,14 @@ from ai_video.serve.jobs import (
     new_id,
 )
 from ai_video.serve.sql_admission import admit_job
+from ai_video.serve.sql_rows import (
+    api_key_from_row,
+    decode_cursor,
+    encode_cursor,
+    job_from_row,
+    job_to_row,
+    stage_json,
+)
 from ai_video.serve.sql_schema import create_schema
 from ai_video.serve.sql_schema import jobs_table as _jobs
 from ai_video.serve.sql_schema import keys_table as _keys
@@ -90,7 +95,7 @@ class SqlJobStore:
             row = conn.execute(sa.select(_keys).where(_keys.c.key_hash == key_hash)).first()
         if row is None:
             raise UnknownApiKey("unknown API key")
-        key = _api_key(row)
+        key = api_key_from_row(row)
         if key.revoked_at is not None:
             raise UnknownApiKey("API key revoked")
         if key.expires_at is not None and key.expires_at <= self._clock():
@@ -101,7 +106,7 @@ class SqlJobStore:
         """Every key (revoked and expired ones too), oldest first."""
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(_keys).order_by(_keys.c.created_at)).all()
-        return [_api_key(r) for r in rows]
+        return [api_key_from_row(r) for r in rows]
 
     def revoke_key(self, key_id: str) -> ApiKey:
         """Revoke a key by id (its jobs stay); raises UnknownApiKey."""
@@ -114,17 +119,17 @@ class SqlJobStore:
             row = conn.execute(sa.select(_keys).where(_keys.c.id == key_id)).first()
         if row is None or done.rowcount != 1:
             raise UnknownApiKey(f"no live API key with id {key_id}")
-        return _api_key(row)
+        return api_key_from_row(row)
 
     def add_job(self, job: JobRecord) -> None:
         """Record a new job; returns only once it is committed."""
         with self._engine.begin() as conn:
-            conn.execute(_jobs.insert().values(**_job_row(job)))
+            conn.execute(_jobs.insert().values(**job_to_row(job)))
 
     def add_job_within_limits(self, job: JobRecord, limits: AdmissionLimits) -> str | None:
         """Record ``job`` only if its owner is within ``limits``, atomically; else why not."""
         with self._engine.begin() as conn:
-            return admit_job(conn, _job_row(job), limits)
+            return admit_job(conn, job_to_row(job), limits)
 
     def job(self, job_id: str, owner_key_id: str | None = None) -> JobRecord:
         """A job (of this owner, when given); raises JobNotFound."""
@@ -135,7 +140,7 @@ class SqlJobStore:
             row = conn.execute(query).first()
         if row is None:
             raise JobNotFound(f"job {job_id} not found")
-        return _job_record(row)
+        return job_from_row(row)
 
     def jobs_page(self, owner_key_id: str, limit: int, cursor: str | None) -> JobPage:
         """The owner's jobs, newest first, ``limit`` at a time."""
@@ -146,7 +151,7 @@ class SqlJobStore:
             .limit(limit + 1)
         )
         if cursor is not None:
-            created_at, last_id = _decode_cursor(cursor)
+            created_at, last_id = decode_cursor(cursor)
             query = query.where(
                 sa.or_(
                     _jobs.c.created_at < created_at,
@@ -155,9 +160,9 @@ class SqlJobStore:
             )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        jobs = tuple(_job_record(r) for r in rows[:limit])
+        jobs = tuple(job_from_row(r) for r in rows[:limit])
         more = len(rows) > limit
-        next_cursor = _encode_cursor(jobs[-1].created_at, jobs[-1].id) if more and jobs else None
+        next_cursor = encode_cursor(jobs[-1].created_at, jobs[-1].id) if more and jobs else None
         return JobPage(jobs=jobs, next_cursor=next_cursor)
 
     def submission_times(self, owner_key_id: str, since: float) -> list[float]:
@@ -185,7 +190,7 @@ class SqlJobStore:
 
     def record_progress(self, job_id: str, attempt: int, stages: Sequence[StageProgress]) -> None:
         """Store per-stage progress (which renews the lease too); raises JobWithdrawn."""
-        stages_json = [_stage_json(s) for s in stages]
+        stages_json = [stage_json(s) for s in stages]
         self._update_attempt(job_id, attempt, stages=stages_json, heartbeat_at=self._clock())
 
     def complete(self, job_id: str, attempt: int, outcome: JobOutcome) -> None:
@@ -339,79 +344,3 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _api_key(row: sa.Row[Any]) -> ApiKey:
-    return ApiKey(
-        id=row.id,
-        name=row.name,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
-
-
-def _job_row(job: JobRecord) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "owner_key_id": job.owner_key_id,
-        "state": job.state.value,
-        "source": job.source,
-        "source_name": job.source_name,
-        "options": job.options.model_dump(mode="json", exclude_none=True),
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "error": job.error,
-        "attempt": job.attempt,
-        "stages": [_stage_json(s) for s in job.stages],
-        "clip_count": job.clip_count,
-        "cache_hits": job.cache_hits,
-        "cache_misses": job.cache_misses,
-        "deleted_at": None,
-    }
-
-
-def _job_record(row: sa.Row[Any]) -> JobRecord:
-    return JobRecord(
-        id=row.id,
-        owner_key_id=row.owner_key_id,
-        state=JobState(row.state),
-        source=row.source,
-        source_name=row.source_name,
-        options=JobOptions.model_validate(row.options),
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        error=row.error,
-        attempt=row.attempt,
-        stages=tuple(
-            StageProgress(s["name"], s["fraction"], s["started_at"], s.get("wall_s"))
-            for s in row.stages
-        ),
-        clip_count=row.clip_count,
-        cache_hits=row.cache_hits,
-        cache_misses=row.cache_misses,
-    )
-
-
-def _stage_json(stage: StageProgress) -> dict[str, Any]:
-    return {
-        "name": stage.name,
-        "fraction": stage.fraction,
-        "started_at": stage.started_at,
-        "wall_s": stage.wall_s,
-    }
-
-
-def _encode_cursor(created_at: float, job_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at!r}/{job_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, job_id = raw.split("/", 1)
-        return float(created_at), job_id
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(f"invalid page cursor {cursor!r}") from None

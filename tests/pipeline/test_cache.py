@@ -124,3 +124,21 @@ def test_tenants_get_separate_fingerprints_for_the_same_file(tmp_path: Path) -> 
     alice, bob = source_fingerprint(clip, "key-alice"), source_fingerprint(clip, "key-bob")
     assert alice != bob and alice == source_fingerprint(clip, "key-alice")
     assert source_fingerprint(clip) not in (alice, bob)
+
+
+@pytest.mark.media
+def test_the_job_deadline_holds_in_every_stage_thread(media: Path, tmp_path: Path) -> None:
+    """The deadline travels with the stage context, so stages on pool threads (or Ray
+    workers) stop their media processes when the job runs past it."""
+    from ai_video.config import Settings
+    from ai_video.errors import FFmpegTimeout
+    from ai_video.pipeline.clip_job import run_clip_job
+    from ai_video.pipeline.requests import ClipRequest
+
+    settings = Settings().with_overrides(
+        {"cache.enabled": False, "ray.enabled": False, "input_policy.job_deadline_s": 0.001}
+    )
+    source = media / "talking" / "real3dportrait_May_5s.mp4"
+    with pytest.raises(FFmpegTimeout, match="deadline"):
+        run_clip_job(ClipRequest(str(source), tmp_path / "out"), settings)
+    assert not list((tmp_path / "out").glob("clip_*"))
