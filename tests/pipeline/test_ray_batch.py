@@ -174,3 +174,38 @@ def test_resume_after_driver_sigkill(
         assert _sha(out / video_id / "clip_01.mp4") == digest
     results = pl.read_parquet(out / "results.parquet")
     assert results.height == 4 and results["status"].to_list() == ["succeeded"] * 4
+
+
+def test_a_render_worker_killed_mid_render_is_retried_and_the_clip_is_whole(
+    ray_cluster: RayTestCluster, media: Path, tmp_path: Path
+) -> None:
+    from ai_video.media.verify import verify_clip
+    from ai_video.pipeline.clip_job import run_clip_job
+    from ai_video.pipeline.ray_backend import RayBackend
+    from ai_video.pipeline.requests import ClipRequest
+
+    settings = _settings(tmp_path / "cache")
+    killed: list[int] = []
+
+    def killer() -> None:
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            pid = _running_task_pid({"render"})
+            if pid is not None:
+                time.sleep(0.5)  # mid-render, not at its start
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    backend = RayBackend(settings)
+    try:
+        source = str(media / "talking" / "sadtalker_WDA_KatieHill_000.mp4")
+        result = run_clip_job(ClipRequest(source, tmp_path / "out"), settings, backend=backend)
+    finally:
+        backend.close()
+    thread.join(timeout=5)
+    assert killed, "a render worker was killed mid-render"
+    (clip,) = result.clips
+    verify_clip(result.out_dir / clip.file, clip.duration_s, settings.media, 0.5)
