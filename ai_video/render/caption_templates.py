@@ -22,6 +22,7 @@ from ai_video.media.files import write_atomic
 from ai_video.render.export import write_ass
 from ai_video.render.subtitles import (
     highlight_events,
+    new_ass_file,
     snap_ms,
     ssa_colour,
     ssa_colour_tag,
@@ -42,15 +43,7 @@ _WORD_CHARS = re.compile(r"[^\w']+")
 def template_to_ass(track: CaptionTrack, template: CaptionTemplate, size: tuple[int, int]) -> str:
     """The track as ASS text for a ``size`` frame in the look of ``template``."""
     width, height = size
-    subs = pysubs2.SSAFile()
-    subs.info.update(
-        {
-            "PlayResX": str(width),
-            "PlayResY": str(height),
-            "WrapStyle": "0",
-            "ScaledBorderAndShadow": "yes",
-        }
-    )
+    subs = new_ass_file(width, height)
     scale = min(width, height) / REFERENCE_SHORT_SIDE_PX
     subs.styles = {track.style_name: _style(template, width, height, scale)}
     if template.effect == "karaoke":

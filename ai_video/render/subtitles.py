@@ -47,9 +47,8 @@ def highlight_events(track: CaptionTrack, hold_s: float) -> list[HighlightEvent]
     return events
 
 
-def track_to_ass(track: CaptionTrack, style: CaptionStyle, size: tuple[int, int]) -> str:
-    """The track as ASS text for a ``size`` frame, with the spoken word highlighted."""
-    width, height = size
+def new_ass_file(width: int, height: int) -> pysubs2.SSAFile:
+    """An empty ASS document laid out for a ``width`` x ``height`` frame."""
     subs = pysubs2.SSAFile()
     subs.info.update(
         {
@@ -59,6 +58,13 @@ def track_to_ass(track: CaptionTrack, style: CaptionStyle, size: tuple[int, int]
             "ScaledBorderAndShadow": "yes",
         }
     )
+    return subs
+
+
+def track_to_ass(track: CaptionTrack, style: CaptionStyle, size: tuple[int, int]) -> str:
+    """The track as ASS text for a ``size`` frame, with the spoken word highlighted."""
+    width, height = size
+    subs = new_ass_file(width, height)
     subs.styles = {track.style_name: _ssa_style(style, width, height)}
     highlight = _ass_colour_tag(style.highlight_colour)
     for event in highlight_events(track, style.hold_s):
