@@ -164,7 +164,10 @@ def _export_to_ray(rec: StageRecord) -> None:
 
 
 def write_row(run_dir: Path, rec: StageRecord) -> None:
-    """Write one metrics row atomically."""
+    """Write one metrics row atomically; nothing when the run's folder is gone (a deleted
+    job whose actor-held stage finished after the delete must not bring its files back)."""
+    if not run_dir.is_dir():
+        return
     rows = run_dir / ROWS_DIR
     rows.mkdir(parents=True, exist_ok=True)
     name = f"{rec.start:.6f}-{uuid.uuid4().hex[:8]}.json"

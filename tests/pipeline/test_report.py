@@ -154,3 +154,14 @@ def test_format_report_lists_every_stage(run_dir: Path) -> None:
         assert f"{summary.p95_s:.3f}" in text
     assert "6 videos" in text
     assert "throughput: unknown" in text
+
+
+def test_a_row_for_a_removed_run_does_not_bring_its_folder_back(tmp_path: Path) -> None:
+    from ai_video.pipeline.stage_metrics import StageRecord, write_row
+
+    gone = tmp_path / "deleted-job" / "out"
+    write_row(gone, StageRecord(run_id="r", video_id="v", stage="transcribe"))
+    assert not gone.exists() and not (tmp_path / "deleted-job").exists()
+    gone.mkdir(parents=True)
+    write_row(gone, StageRecord(run_id="r", video_id="v", stage="transcribe"))
+    assert len(list((gone / "metrics" / "rows").glob("*.json"))) == 1
