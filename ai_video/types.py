@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -706,3 +707,33 @@ class ClipLayout:
         if len({(k.w, k.h) for k in keyframes}) != 1:
             return None
         return CropPath(tuple(keyframes))
+
+
+# --- issue 14: b-roll (the contract between the library index and cutaway insertion) ---
+
+
+@dataclass(frozen=True, slots=True)
+class BrollMatch:
+    """One b-roll library asset matched to a text query, best first in a result list."""
+
+    path: Path
+    """Absolute path of the asset file."""
+    rel_path: str
+    """The asset's path relative to the library root (what users and the manifest see)."""
+    score: float
+    """Similarity of the query to the asset (cosine, higher is better)."""
+    matched_by: Literal["clip", "text"]
+    """``clip``: image embedding of the asset's keyframes; ``text``: its label's embedding."""
+    kind: Literal["video", "image"]
+    duration_s: float
+    """Length of a video asset; 0.0 for an image."""
+    width: int
+    height: int
+
+
+class BrollSearcher(Protocol):
+    """Anything that ranks a b-roll library's assets for a text query."""
+
+    def search(self, query: str, top_k: int) -> list[BrollMatch]:
+        """The ``top_k`` best assets for ``query``, best first."""
+        ...
