@@ -671,6 +671,7 @@ class Settings(BaseSettings):
     api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
     tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
+    cutaway: CutawayConfig = Field(default_factory=lambda: CutawayConfig())  # issue 14
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -1379,7 +1380,60 @@ class FinishingConfig(Section):
     brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
 
 
-Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-13)
+# ------------------------------------------------------------------ issue 14: b-roll cutaways
+CutawayMode = Literal["full", "pip"]
+CutawaySearch = Literal["library", "online"]
+
+
+class CutawayConfig(Section):
+    """B-roll cutaways inserted into each clip (``--broll DIR``, issue 14)."""
+
+    library: Path | None = Field(
+        None, description="B-roll library folder (--broll); None: no cutaways are inserted."
+    )
+    mode: CutawayMode = Field(
+        "full", description="full: the b-roll replaces the frame; pip: a picture-in-picture box."
+    )
+    search: CutawaySearch = Field(
+        "library", description="Where footage is found: the indexed library, or online search."
+    )
+    min_s: float = Field(1.5, gt=0, description="Shortest cutaway in seconds.")
+    max_s: float = Field(4.0, gt=0, description="Longest cutaway in seconds.")
+    target_s: float = Field(2.5, gt=0, description="Preferred cutaway length in seconds.")
+    hook_guard_s: float = Field(
+        2.0, ge=0, description="No cutaway starts in the clip's opening seconds (the hook)."
+    )
+    max_share: float = Field(
+        0.35, gt=0, le=1, description="Most of a clip's length that cutaways may cover."
+    )
+    max_per_clip: int = Field(4, ge=0, description="Most cutaways in one clip.")
+    min_gap_s: float = Field(
+        1.0, ge=0, description="Speaker time kept between two cutaways, in seconds."
+    )
+    min_score: float = Field(
+        0.35, description="Lowest search score (cosine) a b-roll asset needs to be inserted."
+    )
+    top_k: int = Field(5, ge=1, description="Assets asked of the search per query.")
+    keyphrases: int = Field(12, ge=1, description="Keyphrases (YAKE) taken from a clip's text.")
+    keyphrase_max_words: int = Field(2, ge=1, description="Longest keyphrase, in words.")
+    explanation_min_s: float = Field(
+        6.0, gt=0, description="A sentence this long is an explanation (the speaker matters less)."
+    )
+    list_min_commas: int = Field(
+        2, ge=1, description="Commas that make a sentence a list (items are good to show)."
+    )
+    reason_bonus: float = Field(
+        0.5, ge=0, description="Weight added per reason (list, number, explanation) of a moment."
+    )
+    end_pause_s: float = Field(
+        0.25, ge=0, description="A gap this long after a word is a preferred place to end."
+    )
+    image_zoom: float = Field(
+        1.06, ge=1.0, description="Zoom a still reaches at the end of its cutaway (slow push-in)."
+    )
+
+
+Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-14)
 
 
 def caption_style(settings: Settings) -> CaptionStyle:

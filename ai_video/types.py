@@ -415,6 +415,10 @@ class Overlay:
     span: TimeSpan
     source_offset_s: float = 0.0
     full_frame: bool = True
+    zoom: float = 1.0
+    """Scale a still reaches by the end of its span (a slow push-in); 1.0: no move."""
+    origin: CutawayOrigin | None = None
+    """Why a b-roll cutaway is here (query, asset, score); None for other overlays (issue 14)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -737,3 +741,24 @@ class BrollSearcher(Protocol):
     def search(self, query: str, top_k: int) -> list[BrollMatch]:
         """The ``top_k`` best assets for ``query``, best first."""
         ...
+
+
+# --------------------------------------------------------------------------- issue 14: cutaways
+
+
+@dataclass(frozen=True, slots=True)
+class CutawayOrigin:
+    """Why a b-roll cutaway overlay is in a clip: what was searched and what matched."""
+
+    query: str
+    """The words of the clip the footage was searched for."""
+    asset: str
+    """The asset's path relative to its library, or its URL when found online."""
+    score: float
+    """The search score of the asset for the query (cosine, higher is better)."""
+    matched_by: str
+    """``clip`` (image embedding), ``text`` (label embedding) or ``online``."""
+    reason: str
+    """What made the moment a cutaway: ``keyphrase``, ``list``, ``number``, ``explanation``."""
+    source_span: TimeSpan
+    """The cutaway's span in source time (it starts and ends on word boundaries)."""

@@ -17,6 +17,7 @@ from ai_video.errors import PlanError
 from ai_video.media.ffmpeg import file_url, local_input
 from ai_video.render.brand import brand_chains, brand_inputs
 from ai_video.render.cuts import cut_audio, cut_video
+from ai_video.render.overlays import overlay_chains, overlay_inputs
 from ai_video.types import (
     ClipLayout,
     CropPath,
@@ -24,11 +25,9 @@ from ai_video.types import (
     EncoderProfile,
     LayoutSegment,
     OutputPreset,
-    Overlay,
     s_to_frame_ceil,
 )
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 GRAPH_SPECIAL = "\\'[],;"
 OPTION_SPECIAL = "\\':"
 
@@ -47,8 +46,7 @@ def build_render_args(
         raise PlanError(f"clip {span.start_s:.3f}-{span.end_s:.3f} s is empty")
     args = ["-y", "-ss", _seconds(span.start_s), "-t", _seconds(span.duration_s)]
     args += local_input(plan.source)
-    for overlay in plan.overlays:
-        args += _overlay_input(overlay)
+    args += overlay_inputs(plan)  # b-roll cutaways (render/overlays.py)
     args += brand_inputs(plan)
     chains = _video_chains(plan, ass_path, fonts_dir, render)
     audio_chain = _audio_chain(plan, render)
@@ -79,17 +77,8 @@ def _video_chains(
     if plan.layout is not None and plan.layout.single_crop() is None:
         base = layout_chain(plan.layout, preset, render)
     chains, base = cut_video(base, plan)  # clean-up cuts (render.cuts), none by default
-    label = "base"
-    for index, overlay in enumerate(plan.overlays, start=1):
-        chains.append(f"{base}[{label}]")
-        chains.append(_overlay_chain(index, overlay, plan, render))
-        top = _overlay_y(overlay, preset.height_px, render)
-        start, end = _seconds(overlay.span.start_s), _seconds(overlay.span.end_s)
-        base = (
-            f"[{label}][ov{index}]overlay=x=(W-w)/2:y={top}:eof_action=pass"
-            f":enable='between(t,{start},{end})'"
-        )
-        label = f"base{index}"
+    overlaid, base = overlay_chains(plan, base, render, _rate(preset.fps))
+    chains += overlaid
     chains.append(f"{base},{subtitles_filter(ass_path, fonts_dir)}[v]")
     return chains
 
@@ -209,36 +198,6 @@ def _audio_chain(plan: EditPlan, render: RenderConfig) -> str:
             f"anullsrc=r={audio.sample_rate_hz}:cl=stereo:d={_seconds(plan.output_duration_s)}[a]"
         )
     return ""
-
-
-def _overlay_input(overlay: Overlay) -> list[str]:
-    """Input options for one b-roll overlay: a looped still or a seeked video."""
-    duration = _seconds(overlay.span.duration_s)
-    if overlay.source.suffix.lower() in IMAGE_SUFFIXES:
-        return ["-loop", "1", "-t", duration, *local_input(overlay.source)]
-    return ["-ss", _seconds(overlay.source_offset_s), "-t", duration, *local_input(overlay.source)]
-
-
-def _overlay_chain(index: int, overlay: Overlay, plan: EditPlan, render: RenderConfig) -> str:
-    """Scale one overlay input to full frame (cover) or picture-in-picture, timed to its span."""
-    preset = plan.preset
-    if overlay.full_frame:
-        fit = (
-            f"scale={preset.width_px}:{preset.height_px}:force_original_aspect_ratio=increase"
-            f":flags={render.scale_flags},crop={preset.width_px}:{preset.height_px}"
-        )
-    else:
-        pip_width = 2 * round(preset.width_px * render.overlay_pip_width_frac / 2)
-        fit = f"scale={pip_width}:-2:flags={render.scale_flags}"
-    return (
-        f"[{index}:v:0]{fit},setsar=1,fps={_rate(preset.fps)},format=yuv420p,"
-        f"setpts=PTS-STARTPTS+{_seconds(overlay.span.start_s)}/TB[ov{index}]"
-    )
-
-
-def _overlay_y(overlay: Overlay, height_px: int, render: RenderConfig) -> str:
-    """Top edge of an overlay: 0 for full frame, the configured margin for picture-in-picture."""
-    return "0" if overlay.full_frame else str(round(height_px * render.overlay_pip_top_frac))
 
 
 def _seconds(value: float) -> str:
