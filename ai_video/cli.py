@@ -62,6 +62,35 @@ CaptionSetOpt = Annotated[
     list[str] | None,
     typer.Option("--caption-set", help="Caption template field override FIELD=VALUE (repeatable)."),
 ]
+# b-roll cutaways (issue 14)
+BrollOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--broll",
+        exists=True,
+        file_okay=False,
+        help="B-roll library folder: insert cutaways matched from it.",
+    ),
+]
+BrollModeOpt = Annotated[
+    str | None,
+    typer.Option("--broll-mode", help="full (b-roll replaces the frame) | pip (a box on top)."),
+]
+BrollSearchOpt = Annotated[
+    str | None,
+    typer.Option("--broll-search", help="library (the indexed folder) | online (video search)."),
+]
+
+
+def _cutaway(library: Path | None, mode: str | None, search: str | None) -> dict[str, Any]:
+    """Settings overrides of the b-roll options (None: keep the configured value)."""
+    return {
+        "cutaway.library": None if library is None else str(library.resolve()),
+        "cutaway.mode": mode,
+        "cutaway.search": search,
+    }
+
+
 LanguageOpt = Annotated[
     str | None,
     typer.Option(
@@ -221,6 +250,9 @@ def clip(
     captions: CaptionsOpt = None,
     brand: BrandOpt = None,
     caption_set: CaptionSetOpt = None,
+    broll: BrollOpt = None,
+    broll_mode: BrollModeOpt = None,
+    broll_search: BrollSearchOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -245,6 +277,7 @@ def clip(
                 "cache.enabled": False if no_cache else None,
                 "ray.enabled": False if no_ray else None,
                 **_finishing(export, clean, captions, caption_set, brand),
+                **_cutaway(broll, broll_mode, broll_search),
             },
         )
         request = ClipRequest(source=source, out_dir=out)

@@ -42,6 +42,7 @@ from ai_video.pipeline.stages import (
     WORD_TIMING,
     SceneFacts,
 )
+from ai_video.pipeline.stages.broll import cutaway_plans
 from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript
 
 
@@ -85,6 +86,7 @@ def run_clip_job(
             for m in moments.moments
         ]
         plans = finish_plans(be, wav, transcript, plans, settings)  # --clean, --brand
+        plans = cutaway_plans(be, job, words_h, moments_h, plans)  # --broll (issue 14)
         clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
         summary = stage_summary(ctx, started)
         manifest = build_manifest(

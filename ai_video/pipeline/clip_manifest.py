@@ -57,6 +57,28 @@ class LayoutSegmentRecord(_Record):
     )
 
 
+class BrollRecord(_Record):
+    """One b-roll cutaway inserted into a clip (issue 14)."""
+
+    query: str = Field(description="The clip's words the footage was searched for.")
+    asset: str = Field(
+        description="The asset: its path relative to the b-roll library, or its URL when "
+        "it was found online."
+    )
+    score: float = Field(description="Search score of the asset for the query (cosine).")
+    matched_by: str = Field(
+        description="clip (keyframe image embedding), text (label embedding) or online."
+    )
+    reason: str = Field(
+        description="Why the moment got a cutaway: keyphrase, list, number or explanation."
+    )
+    start_s: float = Field(description="Where the cutaway starts, in seconds into the clip.")
+    end_s: float = Field(description="Where it ends, in seconds into the clip.")
+    source_start_s: float = Field(description="Its start in source time (a word's start).")
+    source_end_s: float = Field(description="Its end in source time (a word's end).")
+    mode: str = Field(description="full (replaces the frame) or pip (picture in picture).")
+
+
 class ClipLayoutRecord(_Record):
     """How the clip frames people: segments per speaker turn."""
 
@@ -118,6 +140,10 @@ class ClipRecord(_Record):
         None, description="The clip's EditPlan as JSON (what a fix-and-re-render edits)."
     )
     version: int = Field(1, description="1 for the job's render, +1 per fix re-rendered.")
+    broll: list[BrollRecord] = Field(
+        default_factory=list,
+        description="B-roll cutaways inserted (--broll), in time order; empty without b-roll.",
+    )
 
 
 class ToolInfo(_Record):

@@ -18,6 +18,7 @@ from ai_video.media.files import replace_atomic, write_atomic
 from ai_video.pipeline.clip_manifest import (
     AsrModelInfo,
     AudioInfo,
+    BrollRecord,
     CaptionFiles,
     ClipLayoutRecord,
     ClipManifest,
@@ -146,7 +147,26 @@ def publish_clip(
         removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
         exports=list(exports),
         plan=f"{stem}.plan.json",
+        broll=broll_records(plan),
     )
+
+
+def broll_records(plan: EditPlan) -> list[BrollRecord]:
+    """The plan's b-roll cutaways as manifest records (issue 14), in time order."""
+    records = []
+    for o in sorted(plan.overlays, key=lambda o: o.span.start_s):
+        if o.origin is None:
+            continue
+        origin, source = o.origin, o.origin.source_span
+        record = BrollRecord(
+            query=origin.query, asset=origin.asset, score=round(origin.score, 4),
+            matched_by=origin.matched_by, reason=origin.reason,
+            start_s=round(o.span.start_s, 3), end_s=round(o.span.end_s, 3),
+            source_start_s=round(source.start_s, 3), source_end_s=round(source.end_s, 3),
+            mode="full" if o.full_frame else "pip",
+        )  # fmt: skip
+        records.append(record)
+    return records
 
 
 def build_manifest(
