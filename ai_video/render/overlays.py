@@ -17,6 +17,7 @@ from ai_video.media.ffmpeg import local_input
 from ai_video.types import EditPlan, OutputPreset, Overlay
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
+_MARGIN_FRAMES = 2
 
 
 def is_still(overlay: Overlay) -> bool:
@@ -25,10 +26,14 @@ def is_still(overlay: Overlay) -> bool:
 
 
 def overlay_inputs(plan: EditPlan) -> list[str]:
-    """Input options of every overlay, in order (inputs 1..n after the source)."""
+    """Input options of every overlay, in order (inputs 1..n after the source).
+
+    Each input runs two frames past its span, so rounding onto the output frame grid never
+    leaves the last frames of the span without a picture; ``enable`` cuts it exactly.
+    """
     args: list[str] = []
     for overlay in plan.overlays:
-        duration = seconds(overlay.span.duration_s)
+        duration = seconds(overlay.span.duration_s + _MARGIN_FRAMES / plan.preset.fps)
         if is_still(overlay) and overlay.zoom > 1.0:
             args += local_input(overlay.source)  # one picture; zoompan makes the frames
         elif is_still(overlay):
@@ -53,7 +58,7 @@ def overlay_chains(
         start, end = seconds(overlay.span.start_s), seconds(overlay.span.end_s)
         base = (
             f"[{label}][ov{index}]overlay=x=(W-w)/2:y={top}:eof_action=pass"
-            f":enable='between(t,{start},{end})'"
+            f":enable='gte(t,{start})*lt(t,{end})'"
         )
         label = f"base{index}"
     return chains, base
@@ -104,8 +109,9 @@ def _push_in(
     return (
         f"scale={big_w}:{big_h}:force_original_aspect_ratio=increase:flags={render.scale_flags},"
         f"crop={big_w}:{big_h},"
-        f"zoompan=z='1+{gain:.4f}*on/{max(frames - 1, 1)}':x='(iw-iw/zoom)/2':y='(ih-ih/zoom)/2'"
-        f":d={frames}:s={width}x{box_h}:fps={rate}"
+        f"zoompan=z='min(1+{gain:.4f}*on/{max(frames - 1, 1)},{overlay.zoom:.4f})'"
+        f":x='(iw-iw/zoom)/2':y='(ih-ih/zoom)/2'"
+        f":d={frames + _MARGIN_FRAMES}:s={width}x{box_h}:fps={rate}"
     )
 
 
