@@ -62,6 +62,13 @@ CaptionSetOpt = Annotated[
     list[str] | None,
     typer.Option("--caption-set", help="Caption template field override FIELD=VALUE (repeatable)."),
 ]
+PromptOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="What the clips should be about (repeat, or separate with ';', for clips per "
+        "prompt); clips that do not match are not offered."
+    ),
+]
 # b-roll cutaways (issue 14)
 BrollOpt = Annotated[
     Path | None,
@@ -233,13 +240,7 @@ def clip(
     max_clips: Annotated[int | None, typer.Option("--max-clips", min=1)] = None,
     min_s: Annotated[float | None, typer.Option("--min-s", help="Shortest clip (s).")] = None,
     max_s: Annotated[float | None, typer.Option("--max-s", help="Longest clip (s).")] = None,
-    prompt: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="What the clips should be about (repeat, or separate with ';', for clips per "
-            "prompt); clips that do not match are not offered."
-        ),
-    ] = None,
+    prompt: PromptOpt = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
     language: LanguageOpt = None,
     layout: LayoutOpt = None,

@@ -134,14 +134,7 @@ def publish_clip(
         captions=CaptionFiles(**names),
         thumbnail=f"{stem}.jpg",
         crop=plan.crop.as_lists(),
-        layout=None
-        if plan.layout is None
-        else ClipLayoutRecord(
-            detector=plan.layout.detector,
-            segments=[
-                LayoutSegmentRecord.model_validate(seg.as_dict()) for seg in plan.layout.segments
-            ],
-        ),
+        layout=_layout_record(plan),
         timings=ClipTimings(render_wall_s=round(rendered.render_wall_s, 3)),
         render_command=list(rendered.command),
         removed=[[round(r.start_s, 3), round(r.end_s, 3)] for r in plan.removed],
@@ -149,6 +142,14 @@ def publish_clip(
         plan=f"{stem}.plan.json",
         broll=broll_records(plan),
     )
+
+
+def _layout_record(plan: EditPlan) -> ClipLayoutRecord | None:
+    """The plan's layout segments for the manifest (None when the main-face reframe ran)."""
+    if plan.layout is None:
+        return None
+    segments = [LayoutSegmentRecord.model_validate(s.as_dict()) for s in plan.layout.segments]
+    return ClipLayoutRecord(detector=plan.layout.detector, segments=segments)
 
 
 def broll_records(plan: EditPlan) -> list[BrollRecord]:
