@@ -637,6 +637,77 @@ def captions_list(config: ConfigOpt = None) -> None:
     )
 
 
+# --- issue 14: b-roll library (index, search) ---
+
+broll_app = typer.Typer(help="B-roll library: index a folder, search it.", no_args_is_help=True)
+app.add_typer(broll_app, name="broll")
+
+
+@broll_app.command("index")
+def broll_index(
+    library: Annotated[Path, typer.Argument(help="Folder of b-roll videos and images.")],
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Index a b-roll folder (keyframes, labels, embeddings); reruns redo only what changed."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.analyze.broll_index import index_library
+
+        settings = _settings(config, {})
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("indexing", total=None)
+
+            def show(done: int, total: int, rel_path: str) -> None:
+                bar.update(task, total=total, completed=done, description=rel_path[-40:])
+
+            report = index_library(library, settings, progress=show)
+        out_console.print(
+            f"{len(report.indexed)} indexed, {len(report.reused)} reused, "
+            f"{len(report.skipped)} skipped, {len(report.removed)} removed "
+            f"({report.wall_s:.1f} s; text {report.text_model}; "
+            f"clip {report.clip_model or 'off: labels only'}) -> {report.index_dir}",
+            highlight=False,
+        )
+        for rel_path, reason in sorted(report.skipped.items()):
+            out_console.print(f"skipped {rel_path}: {reason}", highlight=False, soft_wrap=True)
+
+    guarded(body)
+
+
+@broll_app.command("search")
+def broll_search(
+    query: Annotated[str, typer.Argument(help="What the footage should show.")],
+    library: Annotated[Path, typer.Option("--library", "-l", help="Indexed b-roll folder.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many matches.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list on stdout.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Rank the indexed library's assets for a text query."""
+    _setup_logging(False)
+
+    def body() -> None:
+        import json
+
+        from ai_video.analyze.broll_search import open_broll_library
+
+        matches = open_broll_library(library, _settings(config, {})).search(query, top)
+        if as_json:
+            rows = [
+                {"path": m.rel_path, "score": m.score, "matched_by": m.matched_by} for m in matches
+            ]
+            typer.echo(json.dumps(rows))
+            return
+        table = Table("score", "by", "kind", "path")
+        for m in matches:
+            table.add_row(f"{m.score:.3f}", m.matched_by, m.kind, m.rel_path)
+        out_console.print(table)
+
+    guarded(body)
+
+
 @app.command("node-resources")
 def node_resources() -> None:
     """Print this node's Ray custom resources as JSON (for `ray start --resources`)."""

@@ -671,6 +671,7 @@ class Settings(BaseSettings):
     api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
     tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
+    broll: BrollConfig = Field(default_factory=lambda: BrollConfig())  # issue 14
     cutaway: CutawayConfig = Field(default_factory=lambda: CutawayConfig())  # issue 14
 
     def preset(self, name: str | None = None) -> PlatformPreset:
@@ -1378,6 +1379,84 @@ class FinishingConfig(Section):
     )
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
+
+
+# --------------------------------------------------------------------------- issue 14: b-roll
+
+
+class BrollConfig(Section):
+    """The b-roll library index (``ai-video broll index``), its search, and online search."""
+
+    index_dir: str = Field(
+        ".ai_video_broll", description="Folder (inside the library root) holding the index."
+    )
+    text_model: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="Sentence-transformers model that embeds labels and queries (the bundled "
+        "MiniLM works offline).",
+    )
+    clip_model: str | None = Field(
+        None,
+        description="open_clip architecture (e.g. 'ViT-B-32') embedding keyframes; needs "
+        "clip_weights. None = match on text labels only (no package ships offline weights).",
+    )
+    clip_weights: str | None = Field(
+        None,
+        description="open_clip weights: a local checkpoint file, or a pretrained tag such as "
+        "'laion2b_s34b_b79k' (tags download on first use).",
+    )
+    clip_device: str = Field("cpu", description="Torch device of the CLIP model.")
+    clip_batch: int = Field(32, ge=1, description="Keyframes embedded per CLIP forward pass.")
+    keyframe_width_px: int = Field(
+        320, ge=32, description="Width of the decode used for shots and keyframes."
+    )
+    decode_max_fps: float = Field(
+        8.0, gt=0, description="Rate cap of that decode (shot cuts are found at this rate)."
+    )
+    sample_fps: float = Field(
+        1.0, gt=0, description="Frames kept per second as keyframe candidates."
+    )
+    max_candidates: int = Field(
+        120,
+        ge=2,
+        description="Most candidate frames held per video (the kept rate halves past it, so "
+        "memory stays bounded for any length).",
+    )
+    max_keyframes: int = Field(
+        6, ge=1, description="Keyframes per video: the middles of its longest shots."
+    )
+    colours: int = Field(3, ge=1, description="Dominant colours recorded per asset.")
+    clip_offset: float = Field(
+        0.15,
+        description="CLIP cosine mapped to the text scale as (cos - offset) * scale, so the "
+        "two scores compare (unrelated CLIP pairs sit near 0.15, matches near 0.3).",
+    )
+    clip_scale: float = Field(3.0, gt=0, description="See clip_offset.")
+    online_search: str = Field(
+        "ytsearch",
+        description="Online search: 'ytsearch' (yt-dlp 'ytsearchN:query', flat, no download) "
+        "or an http(s) URL answering GET URL?q=QUERY&n=N with JSON {'results': [{'url', "
+        "'title', 'thumbnail', 'duration'}]}.",
+    )
+    online_results: int = Field(8, ge=1, description="Candidates asked for per query.")
+    online_downloads: int = Field(2, ge=1, description="Best candidates downloaded per query.")
+    online_min_score: float = Field(
+        0.2, description="Candidates scoring below this (thumbnail/title) are not downloaded."
+    )
+    online_concurrency: int = Field(2, ge=1, description="Downloads in flight at once.")
+    online_rate_per_s: float = Field(
+        1.0, description="Most requests per second to one site (<= 0: unlimited)."
+    )
+    online_timeout_s: float = Field(60.0, gt=0, description="Time limit of one request.")
+    online_max_download_mb: float = Field(
+        100.0, gt=0, description="A download larger than this many MiB is refused."
+    )
+    online_max_duration_s: float = Field(
+        300.0, gt=0, description="Candidates longer than this are not downloaded."
+    )
+    online_cache_dir: Path | None = Field(
+        None, description="Download cache (default: ~/.cache/ai_video/broll_online)."
+    )
 
 
 # ------------------------------------------------------------------ issue 14: b-roll cutaways
