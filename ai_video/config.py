@@ -1495,11 +1495,14 @@ class CutawayConfig(Section):
     top_k: int = Field(5, ge=1, description="Assets asked of the search per query.")
     keyphrases: int = Field(12, ge=1, description="Keyphrases (YAKE) taken from a clip's text.")
     keyphrase_max_words: int = Field(2, ge=1, description="Longest keyphrase, in words.")
+    sentence_keyphrases: int = Field(
+        3, ge=0, description="Keyphrases taken from each sentence besides the clip's own."
+    )
     explanation_min_s: float = Field(
         6.0, gt=0, description="A sentence this long is an explanation (the speaker matters less)."
     )
-    list_min_commas: int = Field(
-        2, ge=1, description="Commas that make a sentence a list (items are good to show)."
+    list_min_items: int = Field(
+        3, ge=2, description="Items (split at commas, 'and', 'or') that make a sentence a list."
     )
     reason_bonus: float = Field(
         0.5, ge=0, description="Weight added per reason (list, number, explanation) of a moment."

@@ -44,6 +44,7 @@ _ORDINALS = frozenset({
     "first", "second", "third", "fourth", "fifth", "firstly", "secondly", "finally", "next",
 })
 # fmt: on
+_ITEM_SPLIT = re.compile(r"[,;]|\s(?:and|or)\s", re.IGNORECASE)
 _LONG_SENTENCE_S = 60.0  # sentences are split on punctuation, only cut when this long
 
 
@@ -82,13 +83,17 @@ def search_query(phrase: str) -> str:
     return " ".join(t for t in phrase.split() if not _is_number(t.lower().strip(",.;:!?")))
 
 
+def list_items(text: str) -> list[str]:
+    """The parts of ``text`` between commas, semicolons and 'and'/'or': a list's items."""
+    return [p.strip() for p in _ITEM_SPLIT.split(text) if p and p.strip(" .!?")]
+
+
 def sentence_reasons(sentence: Sentence, cfg: CutawayConfig) -> list[str]:
     """Why the speaker is not the point of ``sentence``: ``list``, ``number``, ``explanation``."""
-    words = [tokens(w.text) for w in sentence.words]
-    flat = [t for ts in words for t in ts]
+    flat = [t for w in sentence.words for t in tokens(w.text)]
     reasons = []
-    commas = sum(w.text.count(",") for w in sentence.words)
-    if commas >= cfg.list_min_commas or sum(t in _ORDINALS for t in flat) >= 2:
+    items = list_items(sentence.text)
+    if len(items) >= cfg.list_min_items or sum(t in _ORDINALS for t in flat) >= 2:
         reasons.append("list")
     if any(_is_number(t) for t in flat) or any("%" in w.text for w in sentence.words):
         reasons.append("number")
@@ -138,53 +143,61 @@ def _find_phrase(words: Sequence[Word], phrase: str, from_s: float) -> tuple[int
 def find_opportunities(
     words: Sequence[Word], clip: TimeSpan, cfg: CutawayConfig, language: str = "en"
 ) -> list[CutawayOpportunity]:
-    """Moments of the clip ``clip`` (source time) that benefit from a cutaway, best first."""
+    """Moments of the clip ``clip`` (source time) that benefit from a cutaway, best first.
+
+    Candidates are the clip's keyphrases (weight by rank, 1 for the best) and each sentence's
+    own top ``cfg.sentence_keyphrases`` (ranked after them), each at its first occurrence
+    after the hook; a sentence's reasons (list, number, explanation) add ``reason_bonus``.
+    """
     inside = [w for w in words if clip.contains((w.start_s + w.end_s) / 2) and w.text.strip()]
     if not inside:
         return []
-    from_s = clip.start_s + cfg.hook_guard_s
+    hook_end_s = clip.start_s + cfg.hook_guard_s
     sentences = split_sentences(inside, _LONG_SENTENCE_S)
-    reasons_at = {id(w): sentence_reasons(s, cfg) for s in sentences for w in s.words}
     text = " ".join(w.text.strip() for w in inside)
-    out: list[CutawayOpportunity] = []
-    phrases = keyphrases(text, cfg.keyphrases, language, cfg.keyphrase_max_words)
-    for rank, phrase in enumerate(phrases):
-        found = _find_phrase(inside, phrase, from_s)
-        if found is None or not search_query(phrase):
-            continue
-        span = cutaway_span(inside, found[0], found[1], cfg)
-        if span is None:
-            continue
-        reasons = reasons_at[id(inside[found[0]])]
-        weight = 1.0 / (1.0 + rank) + cfg.reason_bonus * len(reasons)
-        reason = (reasons or ["keyphrase"])[0]
-        out.append(CutawayOpportunity(search_query(phrase), span, reason, weight))
-    out += _reason_only(inside, sentences, out, from_s, (cfg, language))
-    return sorted(out, key=lambda o: (-o.weight, o.span.start_s))
+    wanted = [
+        (phrase, 1.0 / (1.0 + rank), hook_end_s)
+        for rank, phrase in enumerate(
+            keyphrases(text, cfg.keyphrases, language, cfg.keyphrase_max_words)
+        )
+    ]
+    for sentence in sentences:
+        own = keyphrases(sentence.text, cfg.sentence_keyphrases, language, cfg.keyphrase_max_words)
+        if "list" in sentence_reasons(sentence, cfg):  # each item is something to show
+            own += [p for item in list_items(sentence.text) for p in keyphrases(item, 1, language)]
+        start_s = max(sentence.span.start_s, hook_end_s)
+        wanted += [(phrase, 1.0 / (2.0 + cfg.keyphrases), start_s) for phrase in own]
+    best: dict[tuple[str, float], CutawayOpportunity] = {}
+    for phrase, weight, from_s in wanted:
+        opp = _opportunity(inside, sentences, phrase, weight, from_s, cfg)
+        key = (opp.query, opp.span.start_s) if opp is not None else None
+        if (
+            opp is not None
+            and key is not None
+            and (key not in best or best[key].weight < opp.weight)
+        ):
+            best[key] = opp
+    return sorted(best.values(), key=lambda o: (-o.weight, o.span.start_s))
 
 
-def _reason_only(
+def _opportunity(
     inside: Sequence[Word],
     sentences: Sequence[Sentence],
-    found: Sequence[CutawayOpportunity],
-    hook_end_s: float,
-    options: tuple[CutawayConfig, str],
-) -> list[CutawayOpportunity]:
-    """Opportunities for list/number/explanation sentences no clip keyphrase landed in."""
-    cfg, language = options
-    out = []
-    for sentence in sentences:
-        reasons = sentence_reasons(sentence, cfg)
-        if not reasons or any(sentence.span.overlaps(o.span) for o in found):
-            continue
-        from_s = max(sentence.span.start_s, hook_end_s)
-        for phrase in keyphrases(sentence.text, 1, language, cfg.keyphrase_max_words):
-            where = _find_phrase(inside, phrase, from_s)
-            span = None if where is None else cutaway_span(inside, where[0], where[1], cfg)
-            if span is not None and search_query(phrase):
-                weight = cfg.reason_bonus * len(reasons)
-                out.append(CutawayOpportunity(search_query(phrase), span, reasons[0], weight))
-    return out
+    phrase: str,
+    weight: float,
+    from_s: float,
+    cfg: CutawayConfig,
+) -> CutawayOpportunity | None:
+    """``phrase`` at its first occurrence from ``from_s`` as an opportunity (None: no fit)."""
+    query = search_query(phrase)
+    found = _find_phrase(inside, phrase, from_s) if query else None
+    span = None if found is None else cutaway_span(inside, found[0], found[1], cfg)
+    if span is None:
+        return None
+    home = next((s for s in sentences if s.span.start_s <= span.start_s < s.span.end_s), None)
+    reasons = sentence_reasons(home, cfg) if home is not None else []
+    weight += cfg.reason_bonus * len(reasons)
+    return CutawayOpportunity(query, span, (reasons or ["keyphrase"])[0], weight)
 
 
 def choose_cutaways(
@@ -195,31 +208,37 @@ def choose_cutaways(
 ) -> list[Cutaway]:
     """Cutaways for the best opportunities that fit: no overlap, a share cap, matched assets.
 
-    Opportunities are taken best first; one is skipped when it comes within ``min_gap_s`` of a
-    chosen one, would push the cutaways past ``max_share`` of the clip, or finds no asset
-    scoring ``min_score`` that this clip has not shown yet. Returned in time order.
+    Every opportunity is searched once per query; those with an asset scoring ``min_score``
+    are taken by weight plus their best score (an important moment with good footage
+    first). One is skipped when it comes within ``min_gap_s`` of a chosen one, would push
+    the cutaways past ``max_share`` of the clip, or has no matching asset this clip has not
+    shown yet. Returned in time order.
     """
     if not cfg.min_s <= cfg.target_s <= cfg.max_s:
         raise ConfigError(
             f"cutaway lengths need min_s <= target_s <= max_s, got {cfg.min_s}, "
             f"{cfg.target_s}, {cfg.max_s}"
         )
-    chosen: list[Cutaway] = []
-    budget_s = cfg.max_share * clip.duration_s
-    used: set[str] = set()
+    results: dict[str, list[BrollMatch]] = {}
+    ranked = []
     for opp in opportunities:
-        if len(chosen) >= cfg.max_per_clip:
-            break
+        if opp.query not in results:
+            found = searcher.search(opp.query, cfg.top_k)
+            results[opp.query] = [m for m in found if m.score >= cfg.min_score]
+        if results[opp.query]:
+            ranked.append((opp.weight + results[opp.query][0].score, opp))
+    ranked.sort(key=lambda r: (-r[0], r[1].span.start_s))
+    chosen: list[Cutaway] = []
+    budget_s, used = cfg.max_share * clip.duration_s, set()
+    for _, opp in ranked:
         padded = TimeSpan(opp.span.start_s - cfg.min_gap_s, opp.span.end_s + cfg.min_gap_s)
-        if any(padded.overlaps(c.opportunity.span) for c in chosen):
+        if len(chosen) >= cfg.max_per_clip or any(
+            padded.overlaps(c.opportunity.span) for c in chosen
+        ):
             continue
         if sum(c.opportunity.span.duration_s for c in chosen) + opp.span.duration_s > budget_s:
             continue
-        match = next(
-            (m for m in searcher.search(opp.query, cfg.top_k)
-             if m.score >= cfg.min_score and m.rel_path not in used),
-            None,
-        )  # fmt: skip
+        match = next((m for m in results[opp.query] if m.rel_path not in used), None)
         if match is not None:
             used.add(match.rel_path)
             chosen.append(Cutaway(opp, match))
