@@ -3,6 +3,7 @@ colours, solid-colour stills, and damaged files."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Sequence
@@ -12,6 +13,14 @@ import numpy as np
 from PIL import Image
 
 from ai_video.analyze.embed import SentenceEmbedder
+from ai_video.analyze.image_text import ImageTextModel
+
+TINY = "TinyBroll-ViT"
+TINY_CLIP = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
 
 
 def two_shot_video(out: Path, colours: tuple[str, str], size: str = "320x180") -> Path:
@@ -69,3 +78,15 @@ class CountingEmbedder:
 
     def calibrated(self, cosine: np.ndarray) -> np.ndarray:
         return self._inner.calibrated(cosine)
+
+
+def tiny_random_clip(folder: Path) -> ImageTextModel:
+    """A tiny ViT registered with open_clip, built with random weights (seeded): no download."""
+    import open_clip
+    import torch
+
+    config = folder / f"{TINY}.json"
+    config.write_text(json.dumps(TINY_CLIP))
+    open_clip.add_model_config(config)
+    torch.manual_seed(0)
+    return ImageTextModel.random(TINY)

@@ -5,7 +5,6 @@ computation from the stored vectors."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,26 +19,12 @@ from ai_video.analyze.image_text import ImageTextModel
 from ai_video.config import BrollConfig, Settings
 from ai_video.errors import ModelUnavailable
 from ai_video.media.images import image_rgb
-from tests.analyze.broll_library import solid_image, two_shot_video
-
-TINY = "TinyBroll-ViT"
-TINY_CLIP = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16},
-    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
-}
+from tests.analyze.broll_library import TINY, solid_image, tiny_random_clip, two_shot_video
 
 
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> ImageTextModel:
-    import open_clip
-    import torch
-
-    config = tmp_path_factory.mktemp("clipcfg") / f"{TINY}.json"
-    config.write_text(json.dumps(TINY_CLIP))
-    open_clip.add_model_config(config)
-    torch.manual_seed(0)
-    return ImageTextModel.random(TINY)
+    return tiny_random_clip(tmp_path_factory.mktemp("clipcfg"))
 
 
 def test_shapes_batching_and_checkpoint_loading(tiny_clip: ImageTextModel, tmp_path: Path) -> None:
