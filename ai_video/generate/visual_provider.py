@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from ai_video.errors import AiVideoError
 from ai_video.generate.visuals import VisualItem, media_kind
 from ai_video.media.http import DownloadTooLarge, HttpClient, HttpError
 from ai_video.media.images import check_visual
+from ai_video.media.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -72,25 +71,6 @@ class VisualProvider(Protocol):
     def download(self, hit: ProviderHit, dest_dir: Path) -> Path:
         """Fetch ``hit`` into ``dest_dir`` and return the local file."""
         ...
-
-
-class RateLimiter:
-    """Spaces request starts at least ``1 / rate_per_s`` seconds apart, across threads."""
-
-    def __init__(self, rate_per_s: float) -> None:
-        """A limiter allowing ``rate_per_s`` starts per second (<= 0 means unlimited)."""
-        self._interval_s = 1.0 / rate_per_s if rate_per_s > 0 else 0.0
-        self._next_s = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Block until the next request may start."""
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_s)
-            self._next_s = start + self._interval_s
-        if start > now:
-            time.sleep(start - now)
 
 
 class HttpVisualProvider:

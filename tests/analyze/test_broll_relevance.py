@@ -21,7 +21,7 @@ from ai_video.analyze.embed import TextEmbedder
 from ai_video.cli import app
 from ai_video.config import Settings
 
-pytestmark = pytest.mark.media
+pytestmark = [pytest.mark.media, pytest.mark.slow]
 
 QUERIES = {
     "video/opencv_vtest.avi": "CCTV footage of a crowd strolling through a town square",
@@ -61,11 +61,6 @@ def _words(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def embedder() -> TextEmbedder:
-    return TextEmbedder(Settings().broll.text_model)
-
-
-@pytest.fixture(scope="module")
 def library(media: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared library mirrored by symlinks (the shared folder is read-only)."""
     source = media / "broll"
@@ -86,12 +81,12 @@ def test_queries_are_paraphrases_covering_every_asset(media: Path) -> None:
 
 
 def test_text_path_finds_the_asset_in_the_top_3(
-    library: Path, embedder: TextEmbedder, capsys: pytest.CaptureFixture[str]
+    library: Path, broll_embedder: TextEmbedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings()
-    report = index_library(library, settings, text_embedder=embedder)
+    report = index_library(library, settings, text_embedder=broll_embedder)
     assert len(report.indexed) == len(QUERIES) and not report.skipped
-    searcher = open_broll_library(library, settings, text_embedder=embedder)
+    searcher = open_broll_library(library, settings, text_embedder=broll_embedder)
     ranks = {}
     for rel_path, query in QUERIES.items():
         found = [m.rel_path for m in searcher.search(query, len(QUERIES))]

@@ -65,3 +65,12 @@ def test_gpu_path_gives_the_cpu_answer() -> None:
     _assert_same_ranking(
         cosine_top_k(queries, matrix, 25, device="gpu"), cosine_top_k(queries, matrix, 25)
     )
+
+
+def test_benchmark_top_k_rows_agree_and_time_both_paths() -> None:
+    from benchmarking.broll import top_k_runs
+
+    rows = top_k_runs(3000, 1)
+    assert {r["impl"] for r in rows} >= {"numba", "numpy"}
+    assert {r["queries"] for r in rows} == {1, 8}
+    assert all(r["agree"] and float(str(r["seconds"])) > 0 for r in rows)
