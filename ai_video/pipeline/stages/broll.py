@@ -30,17 +30,27 @@ log = logging.getLogger(__name__)
 
 
 def open_searcher(settings: Settings) -> BrollSearcher:
-    """The b-roll search of this job: the library's index (built first when it has none)."""
+    """The b-roll search of this job: online search (``--broll-search online``), else the
+    library's index (built first when the library has none)."""
     from ai_video.analyze.broll_index import index_library
+    from ai_video.analyze.broll_online import OnlineBrollSearch
     from ai_video.analyze.broll_search import open_broll_library
     from ai_video.analyze.broll_store import has_index
 
+    if settings.cutaway.search == "online":
+        return OnlineBrollSearch(settings)
     root = settings.cutaway.library
-    assert root is not None, "cutaways need a library (--broll DIR)"
+    assert root is not None, "library search needs a library (--broll DIR)"
     if not has_index(root, settings.broll.index_dir):
         log.info("b-roll library %s has no index yet: indexing it", root)
         index_library(root, settings)
     return open_broll_library(root, settings)
+
+
+def cutaways_wanted(settings: Settings) -> bool:
+    """Whether this job inserts cutaways: a library is given, or online search is chosen."""
+    cfg = settings.cutaway
+    return cfg.library is not None or cfg.search == "online"
 
 
 def produce_cutaways(
@@ -57,10 +67,15 @@ def produce_cutaways(
     cfg = settings.cutaway
     searcher = open_searcher(settings)
     clips = []
-    for moment in moments.moments:
-        span = moment.clip.candidate.span
-        found = find_opportunities(transcript.words, span, cfg, transcript.language)
-        clips.append([_to_json(c) for c in choose_cutaways(found, searcher, span, cfg)])
+    try:
+        for moment in moments.moments:
+            span = moment.clip.candidate.span
+            found = find_opportunities(transcript.words, span, cfg, transcript.language)
+            clips.append([_to_json(c) for c in choose_cutaways(found, searcher, span, cfg)])
+    finally:
+        close = getattr(searcher, "close", None)
+        if callable(close):
+            close()  # the online search's connection pool
     (out / "cutaways.json").write_bytes(orjson.dumps({"clips": clips}))
 
 
@@ -92,8 +107,8 @@ def _from_json(item: dict[str, Any]) -> Cutaway:
 
 
 def index_state(settings: Settings) -> str | None:
-    """A digest of the library's index files (names, sizes, change times): the key's part that
-    changes when the library is re-indexed. None without a library."""
+    """A digest of the library's index files (names and contents): the key's part that
+    changes when re-indexing changed the index. None without a library."""
     root = settings.cutaway.library
     if root is None:
         return None
@@ -102,8 +117,10 @@ def index_state(settings: Settings) -> str | None:
     digest = xxhash.xxh3_128()
     digest.update(str(Path(root).resolve()).encode())
     for path in files:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        digest.update(f"{path.relative_to(folder)}\0".encode())
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -124,7 +141,7 @@ def cutaway_plans(
 ) -> list[EditPlan]:
     """The plans with their b-roll cutaways as overlays (unchanged without ``--broll``)."""
     cfg = job.settings.cutaway
-    if cfg.library is None or not plans:
+    if not cutaways_wanted(job.settings) or not plans:
         return plans
     per_clip: list[list[Cutaway]] = be.get(be.submit(BROLL, job, words, moments))
     return [with_cutaways(p, cuts, cfg) for p, cuts in zip(plans, per_clip, strict=True)]
