@@ -1470,6 +1470,11 @@ class CutawayConfig(Section):
     library: Path | None = Field(
         None, description="B-roll library folder (--broll); None: no cutaways are inserted."
     )
+    enabled: bool | None = Field(
+        None,
+        description="None: cutaways whenever a library is set (or online search chosen); "
+        "False: never (e.g. a server whose API jobs opt in with broll=true); True: always.",
+    )
     mode: CutawayMode = Field(
         "full", description="full: the b-roll replaces the frame; pip: a picture-in-picture box."
     )

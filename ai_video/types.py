@@ -753,11 +753,11 @@ class CutawayOrigin:
     query: str
     """The words of the clip the footage was searched for."""
     asset: str
-    """The asset's path relative to its library, or its URL when found online."""
+    """The asset's path relative to its library (online: its file in the download cache)."""
     score: float
     """The search score of the asset for the query (cosine, higher is better)."""
     matched_by: str
-    """``clip`` (image embedding), ``text`` (label embedding) or ``online``."""
+    """``clip`` (image embedding) or ``text`` (label or title embedding)."""
     reason: str
     """What made the moment a cutaway: ``keyphrase``, ``list``, ``number``, ``explanation``."""
     source_span: TimeSpan

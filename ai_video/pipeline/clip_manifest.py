@@ -62,12 +62,13 @@ class BrollRecord(_Record):
 
     query: str = Field(description="The clip's words the footage was searched for.")
     asset: str = Field(
-        description="The asset: its path relative to the b-roll library, or its URL when "
-        "it was found online."
+        description="The asset: its path relative to the b-roll library (for footage found "
+        "online, the downloaded file's name in the online cache)."
     )
     score: float = Field(description="Search score of the asset for the query (cosine).")
     matched_by: str = Field(
-        description="clip (keyframe image embedding), text (label embedding) or online."
+        description="clip (keyframe or thumbnail image embedding) or text (label or title "
+        "embedding)."
     )
     reason: str = Field(
         description="Why the moment got a cutaway: keyphrase, list, number or explanation."

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ai_video.config import PlatformName, Settings
+from ai_video.config import CutawayMode, PlatformName, Settings
 from ai_video.errors import AiVideoError, ConfigError
 
 Clock = Callable[[], float]
@@ -106,6 +106,13 @@ class JobOptions(BaseModel):
         description="Speech recognition model: a bundled name, the server's default, or one "
         "the operator allows (api_options.asr_models).",
     )
+    # b-roll cutaways (issue 14): from the server's library (cutaway.library) only
+    broll: bool | None = Field(
+        None, description="Insert b-roll cutaways from the server's b-roll library."
+    )
+    broll_mode: CutawayMode | None = Field(
+        None, description="full (b-roll replaces the frame) or pip (picture in picture)."
+    )
 
     def overrides(self, settings: Settings) -> dict[str, Any]:
         """Dotted-key settings overrides for :meth:`Settings.with_overrides`."""
@@ -117,6 +124,8 @@ class JobOptions(BaseModel):
             "curate.max_s": self.max_s,
             "curate.prompt": self.prompt,
             "asr.model": self.asr_model,
+            "cutaway.enabled": self.broll,
+            "cutaway.mode": self.broll_mode,
         }
         style = self.caption_style.model_dump(exclude_none=True) if self.caption_style else {}
         for name, value in style.items():
@@ -127,6 +136,8 @@ class JobOptions(BaseModel):
         """``settings`` with these options applied; raises ConfigError when they are invalid."""
         if self.asr_model is not None and self.asr_model not in allowed_asr_models(settings):
             raise ConfigError(f"invalid asr_model: {self.asr_model!r} is not offered here")
+        if self.broll and settings.cutaway.library is None and settings.cutaway.search != "online":
+            raise ConfigError("invalid broll: this server has no b-roll library (cutaway.library)")
         chosen = settings.with_overrides(self.overrides(settings))
         chosen.clip_length_range()
         return chosen

@@ -66,6 +66,18 @@ def test_the_key_follows_the_library_index(tmp_path: Path) -> None:
     assert BROLL.key(src, other) != BROLL.key(src, settings)
 
 
+def test_api_jobs_opt_in_to_the_servers_library(tmp_path: Path) -> None:
+    from ai_video.errors import ConfigError
+    from ai_video.serve.jobs import JobOptions
+
+    with pytest.raises(ConfigError, match="no b-roll library"):
+        JobOptions(broll=True).apply(Settings())
+    server = Settings().with_overrides({"cutaway.library": str(tmp_path), "cutaway.enabled": False})
+    assert not cutaways_wanted(JobOptions().apply(server))
+    chosen = JobOptions.model_validate({"broll": "true", "broll_mode": "pip"}).apply(server)
+    assert cutaways_wanted(chosen) and chosen.cutaway.mode == "pip"
+
+
 def test_online_search_feeds_the_cutaways(
     site: tuple[str, list[tuple[float, str]]],  # noqa: F811
     tmp_path: Path,

@@ -50,7 +50,7 @@ def open_searcher(settings: Settings) -> BrollSearcher:
 def cutaways_wanted(settings: Settings) -> bool:
     """Whether this job inserts cutaways: a library is given, or online search is chosen."""
     cfg = settings.cutaway
-    return cfg.library is not None or cfg.search == "online"
+    return cfg.enabled is not False and (cfg.library is not None or cfg.search == "online")
 
 
 def produce_cutaways(
