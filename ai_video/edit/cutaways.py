@@ -284,3 +284,19 @@ def with_cutaways(plan: EditPlan, cutaways: Sequence[Cutaway], cfg: CutawayConfi
     if not cutaways:
         return plan
     return replace(plan, overlays=(*plan.overlays, *cutaway_overlays(plan, cutaways, cfg)))
+
+
+def retimed_cutaways(plan: EditPlan) -> EditPlan:
+    """``plan`` with its cutaway overlays moved to its current span and cuts (after a trim
+    or new clean-up cuts): each keeps its source span, clipped to what is still in the clip;
+    one left with nothing is dropped. Other overlays are untouched."""
+    overlays = []
+    for overlay in plan.overlays:
+        if overlay.origin is None:
+            overlays.append(overlay)
+            continue
+        source = overlay.origin.source_span
+        span = TimeSpan(output_time(plan, source.start_s), output_time(plan, source.end_s))
+        if span.duration_s > 0:
+            overlays.append(replace(overlay, span=span))
+    return replace(plan, overlays=tuple(overlays))

@@ -15,6 +15,7 @@ from itertools import pairwise
 from ai_video.config import CaptionStyle
 from ai_video.edit.captions import build_caption_track
 from ai_video.edit.cleanup import retime_words
+from ai_video.edit.cutaways import retimed_cutaways
 from ai_video.errors import PlanError
 from ai_video.types import (
     CaptionLine,
@@ -69,7 +70,8 @@ def revise_plan(
     )  # fmt: skip
     if edit.words:
         track = _corrected(track, edit.words)
-    return replace(plan, span=span, removed=removed, crop=crop, captions=track)
+    revised = replace(plan, span=span, removed=removed, crop=crop, captions=track)
+    return retimed_cutaways(revised)  # b-roll follows the trim (issue 14)
 
 
 def _shifted_crop(crop: CropPath, shift_s: float, duration_s: float) -> CropPath:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_video.config import CutawayConfig
+from ai_video.config import CaptionStyle, CutawayConfig
 from ai_video.edit.cutaways import (
     Cutaway,
     CutawayOpportunity,
@@ -35,8 +35,10 @@ from ai_video.types import (
     CropPath,
     EditPlan,
     OutputPreset,
+    Segment,
     Sentence,
     TimeSpan,
+    Transcript,
     Word,
 )
 
@@ -227,3 +229,28 @@ def test_overlays_land_in_clip_time_after_clean_up_cuts() -> None:
 
 def _cut(query: str, span: TimeSpan, match: BrollMatch) -> Cutaway:
     return Cutaway(CutawayOpportunity(query, span, "keyphrase", 1.0), match)
+
+
+def test_cutaways_follow_a_trim_and_survive_the_stored_plan(tmp_path: Path) -> None:
+    from ai_video.edit.revise import ClipEdit, revise_plan
+    from ai_video.pipeline.revise import load_plan, store_plan
+
+    words = lay_out(TALK, start_s=10.0)
+    plan = _plan(TimeSpan(10.0, words[-1].end_s + 0.1))
+    cuts = [
+        _cut("bicycle", TimeSpan(words[8].start_s, words[12].end_s), _match("bike.png", 0.9)),
+        _cut("pizza", TimeSpan(words[-6].start_s, words[-3].end_s), _match("pizza.png", 0.8)),
+    ]
+    planned = with_cutaways(plan, cuts, CutawayConfig())
+    stored = load_plan(store_plan(planned, tmp_path / "plan.json"))
+    assert stored == planned  # origins (query, asset, source span) round-trip
+    transcript = Transcript("en", (Segment(TALK, 10.0, words[-1].end_s, tuple(words)),), "test")
+    trim_to = words[10].start_s  # the new start falls inside the first cutaway
+    revised = revise_plan(stored, ClipEdit(start_s=trim_to), transcript, CaptionStyle())
+    first, second = revised.overlays
+    start = revised.span.start_s
+    assert first.span.start_s == pytest.approx(0.0)  # clipped to what is left of it
+    assert first.span.end_s == pytest.approx(words[12].end_s - start)
+    assert second.span.start_s == pytest.approx(words[-6].start_s - start)
+    cut_all = revise_plan(stored, ClipEdit(start_s=words[20].start_s), transcript, CaptionStyle())
+    assert [o.origin.query for o in cut_all.overlays if o.origin] == ["pizza"]
