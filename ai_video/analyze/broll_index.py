@@ -124,7 +124,7 @@ def _index_file(
     try:
         facts = asset_facts(file.path, file.kind, settings.broll, settings.shots, settings.media)
     except AiVideoError as exc:
-        reason = str(exc).replace(str(file.path), file.rel_path)
+        reason = str(exc).replace(str(file.path), file.rel_path).removeprefix(f"{file.rel_path}: ")
         log.warning("b-roll: skipped %s (%s)", file.rel_path, reason)
         report.skipped[file.rel_path] = reason
         return _skipped_row(file, reason), None
