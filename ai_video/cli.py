@@ -672,6 +672,7 @@ def broll_index(
             f"({report.wall_s:.1f} s; text {report.text_model}; "
             f"clip {report.clip_model or 'off: labels only'}) -> {report.index_dir}",
             highlight=False,
+            soft_wrap=True,
         )
         for rel_path, reason in sorted(report.skipped.items()):
             out_console.print(f"skipped {rel_path}: {reason}", highlight=False, soft_wrap=True)

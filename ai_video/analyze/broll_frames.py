@@ -16,10 +16,17 @@ import numpy as np
 
 from ai_video.analyze.broll_files import AssetKind
 from ai_video.analyze.shots import ShotDetector
-from ai_video.config import AnalysisConfig, BrollConfig, MediaConfig, ShotConfig
+from ai_video.config import (
+    AnalysisConfig,
+    BrollConfig,
+    InputPolicyConfig,
+    MediaConfig,
+    ShotConfig,
+)
 from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.images import RgbImage, image_rgb
-from ai_video.media.probe import probe, require_video
+from ai_video.media.input_policy import probe_untrusted
+from ai_video.media.probe import require_video
 from ai_video.types import FrameBatch, Shot
 
 _COLOUR_SIDE_PX = 64
@@ -50,9 +57,18 @@ class AssetFacts:
 
 
 def asset_facts(
-    path: Path, kind: AssetKind, cfg: BrollConfig, shots: ShotConfig, media: MediaConfig
+    path: Path,
+    kind: AssetKind,
+    cfg: BrollConfig,
+    shots: ShotConfig,
+    media: MediaConfig,
+    policy: InputPolicyConfig,
 ) -> AssetFacts:
-    """Decode ``path`` and describe it; raises ``InputError``/``MediaError`` when it cannot."""
+    """Decode ``path`` and describe it; raises ``InputError``/``MediaError`` when it cannot.
+
+    A video is probed under the input ``policy`` (accepted demuxers and caps) before any
+    decode, like any file a user hands in.
+    """
     if kind == "image":
         picture = image_rgb(path)
         height, width = picture.shape[:2]
@@ -60,7 +76,7 @@ def asset_facts(
             "image", 0.0, int(width), int(height), dominant_colours([picture], cfg.colours),
             (0.0,), (picture,),
         )  # fmt: skip
-    info = probe(path, media)
+    info = probe_untrusted(path, media, policy)
     require_video(info)
     assert info.video is not None
     analysis = AnalysisConfig(
@@ -122,7 +138,7 @@ def keyframe_indices(shots: tuple[Shot, ...], held: list[int], max_count: int) -
     longest = sorted(shots, key=lambda s: (-(s.end_frame - s.start_frame), s.index))[:max_count]
     positions = np.asarray(held, dtype=np.float64)
     chosen: set[int] = set()
-    for shot in longest or ():
+    for shot in longest:
         middle = (shot.start_frame + shot.end_frame - 1) / 2.0
         chosen.add(held[int(np.argmin(np.abs(positions - middle)))])
     if not chosen:

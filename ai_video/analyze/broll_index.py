@@ -122,9 +122,14 @@ def _index_file(
         row = replace(old, label=file.label, label_source=file.label_source)
         return row, (old_frames if clip is not None else None)
     try:
-        facts = asset_facts(file.path, file.kind, settings.broll, settings.shots, settings.media)
+        facts = asset_facts(
+            file.path, file.kind, settings.broll, settings.shots, settings.media,
+            settings.input_policy,
+        )  # fmt: skip
     except AiVideoError as exc:
         reason = str(exc).replace(str(file.path), file.rel_path)
+        for prefix in (f"{file.rel_path}: ", f"{file.path.name}: "):
+            reason = reason.removeprefix(prefix)
         log.warning("b-roll: skipped %s (%s)", file.rel_path, reason)
         report.skipped[file.rel_path] = reason
         return _skipped_row(file, reason), None

@@ -69,7 +69,9 @@ class ScoredCandidate:
     @property
     def matched_by(self) -> Literal["clip", "text"]:
         """Which score decided."""
-        return "clip" if (self.clip_score or -1.0) > self.text_score else "text"
+        return (
+            "clip" if self.clip_score is not None and self.clip_score > self.text_score else "text"
+        )
 
 
 def default_online_cache() -> Path:

@@ -80,7 +80,10 @@ class ImageTextModel:
     @property
     def dimension(self) -> int:
         """Length of one embedding."""
-        return int(self._model.text_projection.shape[1])
+        output_dim = getattr(self._model.visual, "output_dim", None)
+        if output_dim is None:
+            return int(self._model.text_projection.shape[1])
+        return int(output_dim)
 
     def embed_pictures(
         self, pictures: Sequence[RgbImage], batch_size: int = 32

@@ -25,9 +25,10 @@ from urllib.parse import urlparse
 
 import xxhash
 
+from ai_video.analyze.broll_files import media_kind
 from ai_video.config import GenerateConfig, MediaConfig, UrlPolicyConfig
 from ai_video.errors import AiVideoError
-from ai_video.generate.visuals import VisualItem, media_kind
+from ai_video.generate.visuals import VisualItem
 from ai_video.media.http import DownloadTooLarge, HttpClient, HttpError
 from ai_video.media.images import check_visual
 from ai_video.media.rate_limit import RateLimiter

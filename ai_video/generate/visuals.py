@@ -4,16 +4,17 @@ A library is a folder of images and videos (``--visuals DIR``), optionally descr
 ``labels.csv`` with columns ``file,kind,label`` (file relative to the folder); items without
 a row are described by their file name. Scenes are matched by a :class:`VisualScorer`: text
 labels against the scene's query with a sentence-embedding model, or pixels against the query
-with CLIP (``image_text_rank``) when weights are configured. Scenes are chosen in order, an
-item already used loses ``visual_reuse_penalty`` per use, and a best match under the scorer's
-threshold gets the designed fallback (a gradient title card), never a black frame.
+with CLIP (``image_text_rank``) when weights are configured, or by the folder's b-roll index
+(:class:`LibraryIndexScorer` over ``ai-video broll index``, the same scores as ``broll
+search``; :func:`library_visuals` lists its assets without decoding them again). Scenes are
+chosen in order, an item already used loses ``visual_reuse_penalty`` per use, and a best
+match under the scorer's threshold gets the designed fallback (a gradient title card), never
+a black frame.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,13 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ai_video.analyze.broll_files import (
+    LABELS_FILE,
+    media_kind,
+    name_label,
+    read_labels,
+)
+from ai_video.analyze.broll_search import BrollLibrary
 from ai_video.analyze.embed import TextEmbedder
 from ai_video.config import GenerateConfig, MediaConfig
 from ai_video.errors import InputError
@@ -30,11 +38,7 @@ from ai_video.media.images import check_visual
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
-VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg"})
-LABELS_FILE = "labels.csv"
 CARD_KIND = "card"
-_NAME_SPLIT = re.compile(r"[_\-.\s]+|(?<=[a-z])(?=[A-Z])")
 _QUERY_CHARS = 400
 
 
@@ -94,12 +98,47 @@ class TextLabelScorer:
         return np.asarray(q.astype(np.float64) @ labels.astype(np.float64).T)
 
 
+class LibraryIndexScorer:
+    """Ranks items by a b-roll library index (``ai-video broll index``): the same scores as
+    ``ai-video broll search`` (label text embeddings, and CLIP keyframes when indexed)."""
+
+    def __init__(self, library: BrollLibrary, min_score: float) -> None:
+        """Use an opened library (``analyze.broll_search.open_broll_library``)."""
+        self._library = library
+        self._position = {
+            (library.root / a.rel_path).resolve(): i for i, a in enumerate(library.assets)
+        }
+        kind = "+clip" if library.uses_clip else ""
+        self.name = f"broll-index{kind}"
+        self.min_score = min_score
+
+    def score(self, queries: Sequence[str], items: Sequence[VisualItem]) -> npt.NDArray[np.float64]:
+        """Each item's library score for each query (-1.0 for items the index does not hold)."""
+        out = np.full((len(queries), len(items)), -1.0, dtype=np.float64)
+        columns = [self._position.get(Path(item.path).resolve()) for item in items]
+        for row, query in enumerate(queries):
+            text, clip = self._library.scores(query)
+            best = np.maximum(text, clip)
+            for col, position in enumerate(columns):
+                if position is not None:
+                    out[row, col] = best[position]
+        return out
+
+
+def library_visuals(library: BrollLibrary) -> tuple[VisualItem, ...]:
+    """The indexed assets of a library as visuals (already decoded by the index: no re-check)."""
+    return tuple(
+        VisualItem(path=library.root / a.rel_path, kind=a.kind, label=a.label)
+        for a in library.assets
+    )
+
+
 def scan_visuals(folder: Path, media: MediaConfig) -> tuple[VisualItem, ...]:
     """Every image and video under ``folder`` with its label; unreadable files are refused."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"--visuals {folder}: not a folder")
-    labels = _read_labels(folder)
+    labels = read_labels(folder)
     items: list[VisualItem] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         kind = media_kind(path)
@@ -116,40 +155,6 @@ def scan_visuals(folder: Path, media: MediaConfig) -> tuple[VisualItem, ...]:
     if missing:
         raise InputError(f"{folder / LABELS_FILE}: lists files that are not there: {missing[:5]}")
     return tuple(items)
-
-
-def media_kind(path: Path) -> str | None:
-    """``image`` or ``video`` by file extension, None for anything else."""
-    suffix = path.suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    return None
-
-
-def name_label(path: Path) -> str:
-    """Words of a file name: ``red_squirrel-on_tree.jpg`` -> ``red squirrel on tree``."""
-    return " ".join(w for w in _NAME_SPLIT.split(path.stem) if w).lower()
-
-
-def _read_labels(folder: Path) -> dict[str, str]:
-    """``labels.csv`` rows as ``{relative file: label}`` (empty when there is no such file)."""
-    path = folder / LABELS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read labels ({exc})") from None
-    if rows and not {"file", "label"} <= set(rows[0]):
-        raise InputError(f"{path}: needs the columns file,kind,label (got {sorted(rows[0])})")
-    return {
-        Path(r["file"].strip()).as_posix(): (r.get("label") or "").strip()
-        for r in rows
-        if r.get("file")
-    }
 
 
 def scene_query(scene: Scene) -> str:
