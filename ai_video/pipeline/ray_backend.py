@@ -1,14 +1,18 @@
 """The Ray implementation of :class:`~ai_video.pipeline.backend.Backend`.
 
 Plain stages become Ray tasks (retried when a worker dies); stages that borrow a heavy model
-(ASR, text embedder) call a model actor created once and shared by every job of the driver.
-The ASR actors form a small pool; the face detector is light and is built inside the task.
+(ASR, text embedder) call a model actor. Model actors are named (kind, configuration, pool
+index) and detached in namespace ``ai_video``: the first job of a Ray session creates them,
+every later job, batch or API replica of that session finds the same warm actor by name, so
+a model loads once per session, not once per job (a local Ray takes them down with it). The
+ASR actors form a small pool; the face detector is light and is built inside the task.
 Render tasks ask for the ``nvenc`` custom resource when the encoder is NVENC, so the
 scheduler places them only on nodes whose NVENC passed a test encode.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import os
@@ -29,6 +33,9 @@ from ai_video.pipeline.stage import Stage, execute_stage, ray_task_options
 from ai_video.pipeline.stage_metrics import StageContext
 
 log = logging.getLogger(__name__)
+
+MODEL_NAMESPACE = "ai_video"
+"""Ray namespace of the shared model actors (the TTS actor lives there too)."""
 
 
 @contextmanager
@@ -71,11 +78,47 @@ class ModelActor:
     def __init__(self, kind: str, settings: Settings) -> None:
         self._model = MODEL_KINDS[kind].build(settings)
 
+    def describe(self) -> dict[str, int]:
+        """Its process id and how many models it has built (reuse keeps ``builds`` still)."""
+        return {"pid": os.getpid(), "builds": int(getattr(self._model, "builds", 1))}
+
     def execute(
         self, stage: Stage[Any], ctx: StageContext, src: SourceRef, settings: Settings, *inputs: Any
     ) -> Any:
         """Run one stage with the held model."""
         return execute_stage(stage, ctx, src, settings, self._model, *inputs)
+
+
+def model_actor_name(kind: str, index: int, settings: Settings) -> str:
+    """The session-wide name of model actor ``index`` of ``kind`` for these settings."""
+    config = MODEL_KINDS[kind].config(settings)
+    suffix = f"_{hashlib.sha256(config.encode()).hexdigest()[:12]}" if config else ""
+    return f"ai_video_model_{kind}{suffix}_{index}"
+
+
+def model_actor(kind: str, index: int, settings: Settings) -> Any:
+    """Model actor ``index`` of ``kind``: the running one of this name, or a new one."""
+    ray_cfg = settings.ray
+    options = {
+        "name": model_actor_name(kind, index, settings),
+        "namespace": MODEL_NAMESPACE,
+        "get_if_exists": True,
+        "lifetime": "detached",
+        "num_cpus": ray_cfg.actor_cpus,
+        "max_restarts": ray_cfg.actor_restarts,
+        "max_task_retries": ray_cfg.actor_task_retries,
+    }
+    return ModelActor.options(**options).remote(kind, settings)  # type: ignore[attr-defined]
+
+
+def stop_model_actors() -> int:
+    """Kill this session's model actors (they otherwise live as long as the Ray session)."""
+    stopped = 0
+    for entry in ray.util.list_named_actors(all_namespaces=True):
+        if entry["namespace"] == MODEL_NAMESPACE and entry["name"].startswith("ai_video_model_"):
+            ray.kill(ray.get_actor(entry["name"], namespace=MODEL_NAMESPACE))
+            stopped += 1
+    return stopped
 
 
 def _execute_with_built_model(
@@ -100,18 +143,13 @@ class RayBackend:
         self._cycles: dict[str, Iterator[Any]] = {}
         self._lock = threading.Lock()
 
-    def _actor(self, kind: str) -> Any:
+    def model_actor(self, kind: str) -> Any:
+        """The next actor of ``kind``'s pool (the session's shared actors, found by name)."""
         with self._lock:
             if kind not in self._pools:
-                ray_cfg = self._settings.ray
-                options = {
-                    "num_cpus": ray_cfg.actor_cpus,
-                    "max_restarts": ray_cfg.actor_restarts,
-                    "max_task_retries": ray_cfg.actor_task_retries,
-                }
                 self._pools[kind] = [
-                    ModelActor.options(**options).remote(kind, self._settings)  # type: ignore[attr-defined]
-                    for _ in range(MODEL_KINDS[kind].pool_size(self._settings))
+                    model_actor(kind, i, self._settings)
+                    for i in range(MODEL_KINDS[kind].pool_size(self._settings))
                 ]
                 self._cycles[kind] = itertools.cycle(self._pools[kind])
             return next(self._cycles[kind])
@@ -121,7 +159,7 @@ class RayBackend:
         kind = stage.wants_model(job.settings)
         args = (stage, job.ctx, job.src, job.settings, *inputs)
         if kind is not None and MODEL_KINDS[kind].actor:
-            return self._actor(kind).execute.remote(*args)
+            return self.model_actor(kind).execute.remote(*args)
         options = ray_task_options(stage, job.settings, inputs)
         if kind is not None:
             return ray.remote(_execute_with_built_model).options(**options).remote(kind, *args)
@@ -159,9 +197,6 @@ class RayBackend:
             raise
 
     def close(self) -> None:
-        """Stop this backend's model actors."""
-        for pool in self._pools.values():
-            for actor in pool:
-                ray.kill(actor)
+        """Forget this backend's actor handles; the actors stay warm for the session's next job."""
         self._pools.clear()
         self._cycles.clear()
