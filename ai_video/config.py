@@ -260,6 +260,16 @@ class AsrConfig(Section):
         description="Text whisper continues from (set by --clean fillers to a disfluent "
         "prompt so it writes 'um'/'uh' instead of dropping them).",
     )
+    # issue 15: bounded memory -- long audio is transcribed window by window
+    window_s: float = Field(
+        300.0,
+        description="Audio longer than this is transcribed in windows of about this length, "
+        "cut at the quietest moment near each window's end (whisper's feature extraction "
+        "holds ~40 MiB per minute of the audio it is given; windows keep that flat).",
+    )
+    window_cut_search_s: float = Field(
+        20.0, description="How far before a window's end the quietest cut point is looked for."
+    )
 
 
 class SpeechConfig(Section):
