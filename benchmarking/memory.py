@@ -215,10 +215,15 @@ def main(argv: Sequence[str]) -> int:
     lengths = args.minutes or (QUICK_LENGTHS_MIN if args.quick else LENGTHS_MIN)
     machine = machine_info()
     extra = ["--no-ray"] if args.no_ray else []
-    runs = [run_length(build_input(source, m, out), m, out, extra, args.every) for m in lengths]
-    raw = pl.concat([r.samples.with_columns(pl.lit(r.minutes).alias("input_min")) for r in runs])
-    markdown = report(runs, "in-process" if args.no_ray else "Ray", source, machine.line())
-    write_report(out, raw, markdown)
-    plot(runs, out / "memory.png")
+    mode = "in-process" if args.no_ray else "Ray"
+    runs: list[LengthRun] = []
+    for minutes in lengths:  # the report is rewritten after each length: a cut run keeps it
+        runs.append(run_length(build_input(source, minutes, out), minutes, out, extra, args.every))
+        raw = pl.concat(
+            [r.samples.with_columns(pl.lit(r.minutes).alias("input_min")) for r in runs]
+        )
+        markdown = report(runs, mode, source, machine.line())
+        write_report(out, raw, markdown)
+        plot(runs, out / "memory.png")
     print(markdown)
     return 0 if all(r.returncode == 0 for r in runs) else 1
