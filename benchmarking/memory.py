@@ -4,7 +4,9 @@ Inputs of 1, 4, 16 and 32 minutes (``--quick``: 1 and 4) are built in the out di
 concatenating one shared talk with ffmpeg's concat demuxer (stream copy, nothing
 re-encoded, nothing committed). Each length runs ``ai-video clip`` (the user's command, cache
 off, 5 clips) in a fresh process; a sampler sums the RSS of that process and all its
-descendants (Ray's GCS, raylet and workers when Ray is on) every ``--every`` seconds.
+descendants (Ray's GCS, raylet and workers when Ray is on) every ``--every`` seconds: both
+RSS and PSS are recorded; peaks are given for both, PSS first, since a sum of RSS counts
+every shared page (libraries, Ray's object store, a just-forked child) once per process.
 Writes runs.parquet (every sample), report.md (peak and wall per length) and memory.png.
 """
 
@@ -69,31 +71,41 @@ class LengthRun:
     wall_s: float
     returncode: int
     samples: pl.DataFrame
-    """One row per process per sample: ``t_s``, ``pid``, ``name``, ``rss_bytes``."""
+    """One row per process per sample: ``t_s``, ``pid``, ``name``, ``rss_bytes``, ``pss_bytes``."""
 
     @property
     def totals(self) -> pl.DataFrame:
-        """Per sample: ``t_s``, ``rss_bytes`` of the whole tree, ``processes``."""
+        """Per sample: ``t_s``, RSS and PSS of the whole tree, ``processes``."""
         return (
             self.samples.group_by("t_s")
-            .agg(pl.col("rss_bytes").sum(), pl.len().alias("processes"))
+            .agg(pl.col("rss_bytes").sum(), pl.col("pss_bytes").sum(), pl.len().alias("processes"))
             .sort("t_s")
         )
 
     @property
     def peak_bytes(self) -> int:
-        """Largest summed RSS seen."""
+        """Largest summed PSS seen (the tree's real footprint)."""
+        return int(self.totals["pss_bytes"].max() or 0)  # type: ignore[arg-type]
+
+    @property
+    def peak_rss_bytes(self) -> int:
+        """Largest summed RSS seen (shared pages counted once per process)."""
         return int(self.totals["rss_bytes"].max() or 0)  # type: ignore[arg-type]
 
     def at_peak(self) -> pl.DataFrame:
-        """The processes of the sample with the largest sum, largest first."""
+        """The processes of the sample with the largest PSS sum, largest first."""
         totals = self.totals
-        t_peak = totals.row(int(totals["rss_bytes"].arg_max() or 0), named=True)["t_s"]
-        return self.samples.filter(pl.col("t_s") == t_peak).sort("rss_bytes", descending=True)
+        t_peak = totals.row(int(totals["pss_bytes"].arg_max() or 0), named=True)["t_s"]
+        return self.samples.filter(pl.col("t_s") == t_peak).sort("pss_bytes", descending=True)
 
 
-def tree_rss(root_pid: int) -> list[tuple[int, str, int]]:
-    """``(pid, name, rss)`` of ``root_pid`` and each of its descendants now."""
+def tree_rss(root_pid: int) -> list[tuple[int, str, int, int]]:
+    """``(pid, name, rss, pss)`` of ``root_pid`` and each of its descendants now.
+
+    RSS counts every page a process maps, so a sum over processes counts shared pages
+    (libraries, Ray's object store, a just-forked child's copy-on-write pages) once per
+    process; PSS splits each shared page between its sharers, so its sum is what the tree
+    really holds."""
     psutil = load_psutil()
     try:
         root = psutil.Process(root_pid)
@@ -103,7 +115,8 @@ def tree_rss(root_pid: int) -> list[tuple[int, str, int]]:
     found = []
     for proc in procs:
         try:
-            found.append((proc.pid, proc.name(), int(proc.memory_info().rss)))
+            mem = proc.memory_full_info()
+            found.append((proc.pid, proc.name(), int(mem.rss), int(getattr(mem, "pss", mem.rss))))
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return found
@@ -119,14 +132,14 @@ def run_length(
     log = (out / f"job_{minutes:g}min.log").open("wb")
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    rows: list[tuple[float, int, str, int]] = []
+    rows: list[tuple[float, int, str, int, int]] = []
     while proc.poll() is None:
         t_s = round(time.perf_counter() - started, 3)
         rows += [(t_s, *found) for found in tree_rss(proc.pid)]
         time.sleep(every_s)
     wall = time.perf_counter() - started
     log.close()
-    schema = ["t_s", "pid", "name", "rss_bytes"]
+    schema = ["t_s", "pid", "name", "rss_bytes", "pss_bytes"]
     samples = pl.DataFrame(rows, schema=schema, orient="row")
     return LengthRun(minutes, wall, proc.returncode, samples)
 
@@ -142,15 +155,15 @@ def plot(runs: Sequence[LengthRun], out_png: Path) -> Path:
     try:
         for run in runs:
             totals = run.totals
-            gib = totals["rss_bytes"] / 1024**3
+            gib = totals["pss_bytes"] / 1024**3
             ax_t.plot(totals["t_s"], gib, label=f"{run.minutes:g} min")
         ax_t.set_xlabel("seconds since start")
-        ax_t.set_ylabel("process tree RSS, GiB")
+        ax_t.set_ylabel("process tree PSS, GiB")
         ax_t.legend()
         ax_p.plot([r.minutes for r in runs], [r.peak_bytes / 1024**3 for r in runs], "o-")
         ax_p.axhline(PEAK_TARGET_GIB, color="red", linestyle="--", label="target")
         ax_p.set_xlabel("input minutes")
-        ax_p.set_ylabel("peak RSS, GiB")
+        ax_p.set_ylabel("peak PSS, GiB")
         ax_p.set_ylim(bottom=0)
         ax_p.legend()
         fig.tight_layout()
@@ -166,7 +179,8 @@ def report(runs: Sequence[LengthRun], mode: str, source: Path, machine_line: str
         {
             "input_min": [r.minutes for r in runs],
             "wall_s": [r.wall_s for r in runs],
-            "peak_mib": [mib(r.peak_bytes) for r in runs],
+            "peak_pss_mib": [mib(r.peak_bytes) for r in runs],
+            "peak_rss_sum_mib": [mib(r.peak_rss_bytes) for r in runs],
             "max_processes": [int(r.totals["processes"].max() or 0) for r in runs],  # type: ignore[arg-type]
             "exit": [r.returncode for r in runs],
         }
@@ -177,7 +191,7 @@ def report(runs: Sequence[LengthRun], mode: str, source: Path, machine_line: str
         "",
         markdown_table(table),
         "",
-        f"- Largest peak **{peak:.2f} GiB** (target <= {PEAK_TARGET_GIB} GiB: "
+        f"- Largest peak (summed PSS) **{peak:.2f} GiB** (target <= {PEAK_TARGET_GIB} GiB: "
         f"{'meets' if peak <= PEAK_TARGET_GIB else 'misses'}).",
     ]
     base = [r for r in runs if r.minutes == 4.0]
@@ -193,7 +207,9 @@ def report(runs: Sequence[LengthRun], mode: str, source: Path, machine_line: str
         "",
         f"Processes at the peak of the {longest.minutes:g}-minute run:",
         "",
-        markdown_table(longest_peak.select("pid", "name", "rss_mib").head(12), decimals=0),
+        markdown_table(
+            longest_peak.select("pid", "name", "pss_mib", "rss_mib").head(12), decimals=0
+        ),
     ]
     return "\n".join([*lines, "", f"_Machine: {machine_line}._", ""])
 

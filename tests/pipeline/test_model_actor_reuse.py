@@ -62,3 +62,17 @@ def test_two_jobs_on_one_ray_session_share_the_warm_asr_actor(
     name = model_actor_name("asr", 0, settings)
     pid = ray.get(ray.get_actor(name, namespace=MODEL_NAMESPACE).describe.remote())["pid"]
     assert pid == first_actor["pid"]
+
+
+def test_the_voice_encoder_shares_the_text_embedders_torch_process(
+    ray_cluster: RayTestCluster,
+) -> None:
+    from ai_video.pipeline.ray_backend import RayBackend
+
+    backend = RayBackend(Settings())
+    try:
+        voice, text = backend.model_actor("voice"), backend.model_actor("text")
+        assert voice._actor_id == text._actor_id  # one torch runtime, not one per worker
+        assert backend.model_actor("asr")._actor_id != text._actor_id
+    finally:
+        backend.close()
