@@ -450,8 +450,8 @@ class RayConfig(Section):
     asr_actors: int = Field(1, description="Size of the ASR actor pool.")
     actor_cpus: float = Field(
         0.5,
-        description="CPUs a model actor reserves: enough to spread actors, never all of a "
-        "small node.",
+        description="CPUs a model actor reserves on a cluster of several nodes: enough to "
+        "spread actors, never all of a small node (on a single node: none; issue 15).",
     )
     actor_restarts: int = Field(2, description="Restarts of a model actor whose process died.")
     actor_task_retries: int = Field(
