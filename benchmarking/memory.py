@@ -202,7 +202,10 @@ def report(runs: Sequence[LengthRun], mode: str, source: Path, machine_line: str
             f"- Peak at {longest.minutes:g} min / peak at 4 min = **{growth:.2f}** "
             f"(flat: <= {FLAT_TOLERANCE}: {'meets' if growth <= FLAT_TOLERANCE else 'misses'})."
         )
-    longest_peak = longest.at_peak().with_columns((pl.col("rss_bytes") / 1024**2).alias("rss_mib"))
+    longest_peak = longest.at_peak().with_columns(
+        (pl.col("rss_bytes") / 1024**2).alias("rss_mib"),
+        (pl.col("pss_bytes") / 1024**2).alias("pss_mib"),
+    )
     lines += [
         "",
         f"Processes at the peak of the {longest.minutes:g}-minute run:",
