@@ -260,6 +260,16 @@ class AsrConfig(Section):
         description="Text whisper continues from (set by --clean fillers to a disfluent "
         "prompt so it writes 'um'/'uh' instead of dropping them).",
     )
+    # issue 15: bounded memory -- long audio is transcribed window by window
+    window_s: float = Field(
+        300.0,
+        description="Audio longer than this is transcribed in windows of about this length, "
+        "cut at the quietest moment near each window's end (whisper's feature extraction "
+        "holds ~40 MiB per minute of the audio it is given; windows keep that flat).",
+    )
+    window_cut_search_s: float = Field(
+        20.0, description="How far before a window's end the quietest cut point is looked for."
+    )
 
 
 class SpeechConfig(Section):
@@ -440,8 +450,8 @@ class RayConfig(Section):
     asr_actors: int = Field(1, description="Size of the ASR actor pool.")
     actor_cpus: float = Field(
         0.5,
-        description="CPUs a model actor reserves: enough to spread actors, never all of a "
-        "small node.",
+        description="CPUs a model actor reserves on a cluster of several nodes: enough to "
+        "spread actors, never all of a small node (on a single node: none; issue 15).",
     )
     actor_restarts: int = Field(2, description="Restarts of a model actor whose process died.")
     actor_task_retries: int = Field(

@@ -360,10 +360,7 @@ def raw_runs(job: JobRun, stages: pl.DataFrame, ab: AbResult) -> pl.DataFrame:
 
 def main(argv: Sequence[str]) -> int:
     """Run the clip benchmark and write runs.parquet, report.md and stages.png."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking clip", description=__doc__)
-    parser.add_argument("--source", type=Path, default=media_root() / DEFAULT_SOURCE)
-    parser.add_argument("--repeats", type=int, default=AB_REPEATS, help="A/B renders per side")
-    args = parser.parse_args(list(argv))
+    args = _parse(argv)
     machine = machine_info()
     settings = bench_settings(
         {
@@ -374,19 +371,65 @@ def main(argv: Sequence[str]) -> int:
             "render.prefer_hardware": False,
         }
     )
-    out = results_dir("clip", fresh=True)
-    job = run_job(args.source.resolve(), settings, out / "job")
+    out = args.out or results_dir("clip", fresh=True)
+    source = (
+        args.source if args.source.is_absolute() else (args.media or media_root()) / args.source
+    )
+    job = run_job(source.resolve(), settings, out / "job")
     if not job.plans:
-        raise InputError(f"{args.source}: the job selected no clip, nothing to render")
+        raise InputError(f"{source}: the job selected no clip, nothing to render")
     stages = stage_walls(out / "job")
     plan = job_plan(job, settings)
     ab = compare_renders(plan, settings, out / "ab", args.repeats)
-    markdown = f"{report(job, stages, ab, plan, settings)}\n\n_Machine: {machine.line()}._\n"
-    write_report(out, raw_runs(job, stages, ab), markdown)
+    raw, e2e_md = raw_runs(job, stages, ab), ""
+    if args.e2e_minutes > 0:
+        raw, e2e_md = _end_to_end(args, source, out, raw)
+    markdown = (
+        f"{report(job, stages, ab, plan, settings)}\n\n{e2e_md}_Machine: {machine.line()}._\n"
+    )
+    write_report(out, raw, markdown)
     walls = dict(zip(stages["stage"], stages["wall_s"], strict=True))
     bar_chart(walls, f"clip job stages: {job.src.path.name}", "wall seconds", out / "stages.png")
     print(markdown)
     return 0
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarking clip", description=__doc__)
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="relative to --media")
+    parser.add_argument("--repeats", type=int, default=AB_REPEATS, help="A/B renders per side")
+    parser.add_argument("--quick", action="store_true", help="1 A/B repeat, a 1-minute e2e talk")
+    parser.add_argument("--media", type=Path, default=None, help="media folder")
+    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    parser.add_argument(
+        "--e2e-minutes", type=float, default=8.0, help="end-to-end talk length (0 skips it)"
+    )
+    parser.add_argument("--e2e-repeats", type=int, default=1, help="end-to-end rounds")
+    parser.add_argument("--e2e-no-ray", action="store_true", help="end to end without Ray only")
+    args = parser.parse_args(list(argv))
+    if args.quick:
+        args.repeats, args.e2e_minutes = 1, min(args.e2e_minutes, 1.0)
+    return args
+
+
+def _end_to_end(
+    args: argparse.Namespace, source: Path, out: Path, raw: pl.DataFrame
+) -> tuple[pl.DataFrame, str]:
+    """The end-to-end comparison (benchmarking/clip_e2e.py): raw rows added, its Markdown."""
+    from benchmarking.clip_e2e import build_talk, compare, e2e_lines
+
+    talk = build_talk(source, args.e2e_minutes, results_dir("inputs"))  # kept between runs
+    runs = compare(talk, out / "e2e", args.e2e_repeats, with_ray=not args.e2e_no_ray)
+    rows = runs.select(
+        pl.lit("e2e").alias("section"),
+        pl.col("side").alias("name"),
+        pl.col("repeat").cast(pl.Int64),
+        pl.col("wall_s"),
+        pl.lit(None, dtype=pl.Float64).alias("cpu_s"),
+    )
+    duration = args.e2e_minutes * 60.0
+    markdown = "\n".join(e2e_lines(runs, talk, duration)) + "\n\n"
+    return pl.concat([raw, rows], how="diagonal"), markdown
 
 
 def job_plan(job: JobRun, settings: Settings) -> EditPlan:

@@ -5,7 +5,10 @@ Three measurements in one run, on the shared b-roll library with music:
 2. ``run_generate_job`` end to end with those models: wall time of every stage;
 3. the composition alone (scene renders + concat + mix) from identical inputs, rendered by
    ai_video (render_scenes + mix_short) and by MoviePy (benchmarking/generate_moviepy.py),
-   alternated; the report gives MoviePy / ai_video.
+   alternated; the report gives MoviePy / ai_video;
+4. the bare equivalent (issue 15): the TTS time of every scene (models loaded) plus ONE plain
+   ffmpeg encode of the same composition (benchmarking/generate_bare.py); the job with models
+   loaded must stay within 1.2x of it, model loading reported on its own.
 Target from the issue: end to end <= 30 s offline.
 """
 
@@ -48,9 +51,12 @@ from benchmarking.common import (
     stopwatch,
     write_report,
 )
+from benchmarking.generate_bare import bare_short
 from benchmarking.generate_moviepy import render_with_moviepy
 
 TARGET_S = 30.0
+BARE_RATIO_TARGET = 1.2
+"""Issue 15: the job (models loaded) <= 1.2x (TTS time + one bare ffmpeg encode)."""
 SCRIPT = """# A day in the city
 
 ## Dawn
@@ -89,8 +95,8 @@ Then the sky swirls with stars, like a painting, and the city finally rests unti
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and write ``benchmarking/results/generate/{runs.parquet,report.md}``."""
     args = _parse(argv)
-    media = media_root()
-    out = results_dir("generate", fresh=True)
+    media = args.media or media_root()
+    out = args.out or results_dir("generate", fresh=True)
     work = out / "work"
     overrides: dict[str, object] = {"cache.enabled": False, "platform": args.platform}
     if args.size:
@@ -122,8 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     comp = _composition_inputs(parse_script(SCRIPT), models, settings, options, work)
+    rows.append(_row("bare", "tts (models loaded)", 0, comp.tts_s))
     for repeat in range(args.repeats):
         rows.append(_timed_composition("ai_video", repeat, comp, options.music, settings, work))
+        rows.append(_timed_composition("bare", repeat, comp, options.music, settings, work))
         if not args.skip_moviepy:
             rows.append(_timed_composition("moviepy", repeat, comp, options.music, settings, work))
     raw = pl.DataFrame(rows)
@@ -140,7 +148,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=1, help="composition A/B repeats")
     parser.add_argument("--skip-moviepy", action="store_true", help="measure ai_video only")
     parser.add_argument("--size", help="output WxH instead of the platform's (quick checks)")
-    return parser.parse_args(argv)
+    parser.add_argument("--quick", action="store_true", help="540x960, no MoviePy")
+    parser.add_argument("--media", type=Path, default=None, help="media folder")
+    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.size, args.skip_moviepy = args.size or "540x960", True
+    return args
 
 
 def _row(
@@ -157,6 +171,8 @@ class Composition:
     narrations: list[SceneNarration]
     spans: tuple[TimeSpan, ...]
     narration_wav: Path
+    tts_s: float
+    """Wall seconds the voice took to speak every scene (models already loaded)."""
 
 
 def _composition_inputs(
@@ -164,7 +180,8 @@ def _composition_inputs(
 ) -> Composition:
     """Narration, word timings, visuals and scene plans, computed once for both renderers."""
     preset = output_preset(settings)
-    narrations = [narrate_scene(models.synthesizer, s) for s in script.scenes]
+    with stopwatch() as tts:
+        narrations = [narrate_scene(models.synthesizer, s) for s in script.scenes]
     spans = assemble.lay_out_scenes(narrations, preset.fps, settings.generate.scene_pause_s)
     track, rate = assemble.narration_track(narrations, spans)
     alignments = time_track(script.scenes, narrations, spans, track, rate, models.transcriber)
@@ -178,7 +195,8 @@ def _composition_inputs(
         assemble.scene_captions(w, s, style, preset.name) for w, s in zip(words, spans, strict=True)
     ]
     plans = list(assemble.plan_scenes(script.scenes, spans, choices, captions, preset))
-    return Composition(plans, narrations, spans, write_wav(track, rate, work / "narration.wav"))
+    wav = write_wav(track, rate, work / "narration.wav")
+    return Composition(plans, narrations, spans, wav, tts[0])
 
 
 def _timed_composition(
@@ -190,7 +208,9 @@ def _timed_composition(
     folder.mkdir(parents=True)
     cpu_before = _cpu_s()
     with stopwatch() as wall:
-        if who == "ai_video":
+        if who == "bare":
+            bare_short(comp.plans, comp.narration_wav, music, folder / "short.mp4", settings)
+        elif who == "ai_video":
             encoder = detect_encoder(settings.render, settings.media)
             renders = render_scenes(comp.plans, encoder, settings, folder)
             mix_short(comp.narrations, comp.spans, renders, music, settings, folder)
@@ -199,6 +219,29 @@ def _timed_composition(
                 comp.plans, comp.narration_wav, music, folder / "short.mp4", settings
             )
     return _row("composition", who, repeat, wall[0], _cpu_s() - cpu_before)
+
+
+def _bare_lines(raw: pl.DataFrame, walls: dict[str, float]) -> list[str]:
+    """The job (models loaded) against the TTS time plus one bare ffmpeg encode."""
+
+    def wall(section: str, name: str) -> float:
+        row = raw.filter((pl.col("section") == section) & (pl.col("name") == name))
+        return float(row["wall_s"][0])
+
+    load, job = wall("end_to_end", "models (load)"), wall("end_to_end", "job total")
+    tts, bare = wall("bare", "tts (models loaded)"), walls["bare"]
+    ratio = job / (tts + bare)
+    verdict = "meets" if ratio <= BARE_RATIO_TARGET else "misses"
+    return [
+        "",
+        "## Against the bare equivalent (benchmarking/generate_bare.py)",
+        "",
+        f"- Job with models loaded **{job:.1f} s** vs TTS {tts:.1f} s + one bare ffmpeg encode "
+        f"of the same composition {bare:.1f} s = {tts + bare:.1f} s: **{ratio:.2f}x** "
+        f"(target <= {BARE_RATIO_TARGET}x: {verdict}).",
+        f"- Model loading, reported separately: **{load:.1f} s** (piper voice, whisper "
+        "tiny.en, MiniLM).",
+    ]
 
 
 def _cpu_s() -> float:
@@ -243,6 +286,7 @@ def _markdown(
         markdown_table(summary),
     ]
     walls = dict(zip(summary["name"].to_list(), summary["wall_s_median"].to_list(), strict=True))
+    lines += _bare_lines(raw, walls)
     if "moviepy" in walls and walls.get("ai_video"):
         ratio = walls["moviepy"] / walls["ai_video"]
         lines += ["", f"MoviePy / ai_video wall-time ratio: **{ratio:.2f}x**."]

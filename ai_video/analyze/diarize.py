@@ -30,6 +30,7 @@ SAMPLE_RATE_HZ = 16000
 _MEL_WINDOW_SAMPLES = 400  # 25 ms
 _MEL_HOP_SAMPLES = 160  # 10 ms
 _MEL_BANDS = 40
+_MEL_BLOCK_FRAMES = 30_000  # 5 minutes of frames per block (issue 15: flat memory)
 _HIDDEN = 256
 _LAYERS = 3
 _BATCH = 256
@@ -93,16 +94,40 @@ def resemblyzer_weights() -> Path:
     return path
 
 
-def mel_frames(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Resemblyzer's input: power mel spectrogram (40 bands, 25 ms / 10 ms), ``(frames, 40)``."""
+def mel_frames(
+    samples: npt.NDArray[np.float32], trailing_zeros: int = 0
+) -> npt.NDArray[np.float32]:
+    """Resemblyzer's input: power mel spectrogram (40 bands, 25 ms / 10 ms), ``(frames, 40)``,
+    of ``samples`` followed by ``trailing_zeros`` zeros. Long audio is done in blocks of
+    frames (the same frames; memory stays flat instead of a whole-track spectrogram)."""
+    audio = np.asarray(samples, dtype=np.float32)
+    length = len(audio) + trailing_zeros
+    total = 1 + length // _MEL_HOP_SAMPLES
+    if total <= _MEL_BLOCK_FRAMES:
+        padded = np.concatenate([audio, np.zeros(trailing_zeros, np.float32)])
+        return _mel(padded, center=True) if trailing_zeros else _mel(audio, center=True)
+    half = _MEL_WINDOW_SAMPLES // 2  # center=True pads this many zeros on each side
+    out = np.empty((total, _MEL_BANDS), np.float32)
+    for first in range(0, total, _MEL_BLOCK_FRAMES):
+        last = min(first + _MEL_BLOCK_FRAMES, total)
+        lo, hi = first * _MEL_HOP_SAMPLES - half, (last - 1) * _MEL_HOP_SAMPLES + half
+        piece = audio[max(lo, 0) : max(min(hi, len(audio)), 0)]
+        before = max(0, -lo)
+        piece = np.pad(piece, (before, hi - lo - before - len(piece)))
+        out[first:last] = _mel(piece, center=False)
+    return out
+
+
+def _mel(y: npt.NDArray[np.float32], center: bool) -> npt.NDArray[np.float32]:
     import librosa
 
     mel = librosa.feature.melspectrogram(
-        y=np.asarray(samples, dtype=np.float32),
+        y=y,
         sr=SAMPLE_RATE_HZ,
         n_fft=_MEL_WINDOW_SAMPLES,
         hop_length=_MEL_HOP_SAMPLES,
         n_mels=_MEL_BANDS,
+        center=center,
     )
     return np.ascontiguousarray(mel.astype(np.float32).T)
 
@@ -122,7 +147,7 @@ def diarize(
     if len(starts) == 0:
         return pl.DataFrame(schema=VOICE_TURN_SCHEMA)
     frames = round(cfg.voice_window_s * SAMPLE_RATE_HZ / _MEL_HOP_SAMPLES)
-    mel = mel_frames(np.concatenate([audio, np.zeros(frames * _MEL_HOP_SAMPLES, np.float32)]))
+    mel = mel_frames(audio, trailing_zeros=frames * _MEL_HOP_SAMPLES)
     first = np.round(starts * SAMPLE_RATE_HZ / _MEL_HOP_SAMPLES).astype(np.int64)
     windows = np.stack([mel[f : f + frames] for f in first])
     embeddings = encoder.embed_mels(windows)
@@ -342,7 +367,15 @@ def diarization_error_rate(
 
 def _normalised(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Scaled to -30 dBFS RMS like Resemblyzer's preprocessing (only ever louder)."""
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+    block = _MEL_BLOCK_FRAMES * _MEL_HOP_SAMPLES  # long audio: no float64 copy of it all
+    if len(audio) <= block:
+        rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+    else:
+        squares = sum(
+            float(np.square(audio[i : i + block], dtype=np.float64).sum())
+            for i in range(0, len(audio), block)
+        )
+        rms = float(np.sqrt(squares / len(audio)))
     if rms <= 0:
         return audio
     gain = 10 ** (-30 / 20) / rms

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -84,15 +85,7 @@ class Transcriber:
         language = language or self._cfg.language
         if samples.size == 0:
             return self._empty(language)
-        segments, info = self._model.transcribe(
-            samples,
-            language=language,
-            beam_size=self._cfg.beam_size,
-            word_timestamps=True,
-            vad_filter=self._cfg.vad_filter,
-            no_speech_threshold=self._cfg.no_speech_threshold,
-            initial_prompt=initial_prompt or self._cfg.initial_prompt,
-        )
+        segments, info = self._windowed(samples, language, initial_prompt)
         heard = info.language or language or UNDETERMINED_LANGUAGE
         converted = _convert_segments(
             (seg for seg in segments if not _is_hallucination(seg, self._cfg)),
@@ -103,6 +96,40 @@ class Transcriber:
             segments=converted,
             model=self.model_label,
             language_probability=None if language else info.language_probability,
+        )
+
+    def _windowed(
+        self, samples: npt.NDArray[np.float32], language: str | None, initial_prompt: str | None
+    ) -> tuple[Iterator[Any], Any]:
+        """faster-whisper's segments for the whole audio, one window at a time (times in
+        source seconds), and the first window's info; short audio is a single window."""
+        bounds = window_bounds(
+            samples, ASR_SAMPLE_RATE_HZ, self._cfg.window_s, self._cfg.window_cut_search_s
+        )
+        first, info = self._transcribe(
+            samples[bounds[0][0] : bounds[0][1]], language, initial_prompt
+        )
+        language = language or info.language
+
+        def segments() -> Iterator[Any]:
+            yield from first
+            for start, end in bounds[1:]:
+                found, _ = self._transcribe(samples[start:end], language, initial_prompt)
+                yield from (_shifted(seg, start / ASR_SAMPLE_RATE_HZ) for seg in found)
+
+        return segments(), info
+
+    def _transcribe(
+        self, samples: npt.NDArray[np.float32], language: str | None, initial_prompt: str | None
+    ) -> tuple[Iterable[Any], Any]:
+        return self._model.transcribe(  # type: ignore[no-any-return]
+            samples,
+            language=language,
+            beam_size=self._cfg.beam_size,
+            word_timestamps=True,
+            vad_filter=self._cfg.vad_filter,
+            no_speech_threshold=self._cfg.no_speech_threshold,
+            initial_prompt=initial_prompt or self._cfg.initial_prompt,
         )
 
     def _empty(self, language: str | None) -> Transcript:
@@ -123,6 +150,42 @@ def _choose_device(requested: str, cuda_devices: int) -> str:
             "'auto' or 'cpu'"
         )
     return requested
+
+
+def window_bounds(
+    samples: npt.NDArray[np.float32], rate_hz: int, window_s: float, search_s: float
+) -> list[tuple[int, int]]:
+    """``(start, end)`` sample ranges of about ``window_s`` covering ``samples``, each cut at
+    the quietest 100 ms within ``search_s`` before the window's end (one range when short)."""
+    window, search = int(window_s * rate_hz), max(int(search_s * rate_hz), 1)
+    frame = max(rate_hz // 10, 1)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while samples.size - start > window > 0:
+        lo = start + max(window - search, frame)
+        n_frames = (start + window - lo) // frame
+        if n_frames <= 0:
+            bounds.append((start, start + window))
+            start += window
+            continue
+        region = samples[lo : lo + n_frames * frame].reshape(n_frames, frame)
+        quietest = int(np.argmin(np.einsum("ij,ij->i", region, region)))
+        cut = lo + quietest * frame + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, int(samples.size)))
+    return bounds
+
+
+def _shifted(seg: Any, offset_s: float) -> Any:
+    """A faster-whisper segment (and its words) moved ``offset_s`` later."""
+    words = [
+        dataclasses.replace(w, start=w.start + offset_s, end=w.end + offset_s)
+        for w in (seg.words or ())
+    ]
+    return dataclasses.replace(
+        seg, start=seg.start + offset_s, end=seg.end + offset_s, words=words or seg.words
+    )
 
 
 def _usable_cores() -> int:

@@ -21,14 +21,12 @@ _READ_CHUNK_BYTES = 1 << 20
 _INT16_FULL_SCALE = 32768.0
 
 
-def decode_audio(
-    info: MediaInfo, media: MediaConfig, sample_rate_hz: int = ASR_SAMPLE_RATE_HZ
-) -> Float32Array:
-    """The first audio stream as float32 mono samples in [-1, 1] at ``sample_rate_hz``."""
+def _decode_args(info: MediaInfo, sample_rate_hz: int) -> list[str]:
+    """ffmpeg arguments writing the first audio stream as mono float32 to stdout."""
     require_audio(info)
     if sample_rate_hz <= 0:
         raise ValueError(f"sample_rate_hz must be positive, got {sample_rate_hz}")
-    args = [
+    return [
         "-v", "error",
         *local_input(info.path),
         "-map", "0:a:0", "-vn", "-sn", "-dn",
@@ -36,6 +34,13 @@ def decode_audio(
         "-af", "aresample=rematrix_maxval=1.0", "-ac", "1", "-ar", str(sample_rate_hz),
         "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
     ]  # fmt: skip
+
+
+def decode_audio(
+    info: MediaInfo, media: MediaConfig, sample_rate_hz: int = ASR_SAMPLE_RATE_HZ
+) -> Float32Array:
+    """The first audio stream as float32 mono samples in [-1, 1] at ``sample_rate_hz``."""
+    args = _decode_args(info, sample_rate_hz)
     expected_bytes = int(max(info.duration_s, 0.0) * sample_rate_hz + sample_rate_hz) * 4
     data = bytearray()
     with stream_ffmpeg(
@@ -52,6 +57,44 @@ def decode_audio(
     return samples
 
 
+def extract_wav(info: MediaInfo, media: MediaConfig, sample_rate_hz: int, path: Path) -> Path:
+    """Decode the first audio stream straight into a 16-bit mono WAV, a chunk at a time.
+
+    The same samples as ``write_wav(decode_audio(...))`` in memory bounded by the chunk
+    size, whatever the source's length (issue 15).
+    """
+    args = _decode_args(info, sample_rate_hz)
+    path = Path(path)
+    written = 0
+    with (
+        replace_atomic(path) as partial,
+        wave.open(str(partial), "wb") as out,
+        stream_ffmpeg(
+            media.ffmpeg_bin, args, media.ffmpeg_timeout_s, media.stall_timeout_s
+        ) as pipe,
+    ):
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate_hz)
+        pending = b""
+        while chunk := pipe.read(4 * _READ_CHUNK_BYTES):
+            pending += chunk
+            usable = len(pending) - len(pending) % 4
+            samples = np.frombuffer(pending, dtype="<f4", count=usable // 4)
+            out.writeframes(_to_pcm16(np.clip(samples, -1.0, 1.0)).tobytes())
+            written += usable // 4
+            pending = pending[usable:]
+        if written == 0:
+            raise MediaError(f"{info.path}: ffmpeg decoded no audio samples")
+    return path
+
+
+def _to_pcm16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
+    """Float samples in [-1, 1] as little-endian 16-bit PCM (rounded, clipped)."""
+    mono = np.asarray(samples, dtype=np.float64)
+    return np.round(np.clip(mono, -1.0, 1.0) * (_INT16_FULL_SCALE - 1)).astype("<i2")
+
+
 def write_wav(samples: npt.ArrayLike, sample_rate_hz: int, path: Path) -> Path:
     """Write mono float samples in [-1, 1] as a 16-bit PCM WAV file, atomically."""
     mono = np.asarray(samples, dtype=np.float64)
@@ -59,7 +102,7 @@ def write_wav(samples: npt.ArrayLike, sample_rate_hz: int, path: Path) -> Path:
         raise ValueError(f"expected mono samples (1-D), got shape {mono.shape}")
     if sample_rate_hz <= 0:
         raise ValueError(f"sample_rate_hz must be positive, got {sample_rate_hz}")
-    pcm = np.round(np.clip(mono, -1.0, 1.0) * (_INT16_FULL_SCALE - 1)).astype("<i2")
+    pcm = _to_pcm16(mono)
     path = Path(path)
     with replace_atomic(path) as partial, wave.open(str(partial), "wb") as out:
         out.setnchannels(1)
@@ -95,5 +138,9 @@ def _pcm_to_float(raw: bytes, width: int, path: Path) -> Float32Array:
         return (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
     if width in (2, 4):
         ints = np.frombuffer(raw[: len(raw) - len(raw) % width], dtype=f"<i{width}")
-        return (ints / float(1 << (8 * width - 1))).astype(np.float32)
+        # scaling by a power of two is exact: the same floats as dividing in float64 and
+        # rounding, without a float64 copy of the whole track (issue 15)
+        floats = ints.astype(np.float32)
+        floats *= np.float32(1.0 / float(1 << (8 * width - 1)))
+        return floats
     raise InputError(f"{path}: unsupported WAV sample width of {width} bytes (use 8, 16 or 32 bit)")

@@ -9,6 +9,7 @@ model object explicitly: in-process it is built once per backend; on Ray
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -73,6 +74,8 @@ class LocalBackend:
         )
         self._models: dict[str, Any] = {}
         self._model_locks = {name: threading.Lock() for name in MODEL_KINDS}
+        self._copies: dict[str, threading.BoundedSemaphore] = {}
+        self._copies_lock = threading.Lock()
 
     def submit(self, stage: Stage[Any], job: JobScope, *inputs: Any) -> Future[Any]:
         """Run the stage on the pool once its handle inputs are ready."""
@@ -89,14 +92,29 @@ class LocalBackend:
         return self._pool.submit(lambda: fn(*self._resolved(args)))
 
     def _execute(self, stage: Stage[Any], job: JobScope, inputs: tuple[Any, ...]) -> Any:
-        values = self._resolved(inputs)
-        kind = stage.wants_model(job.settings)
-        if kind is None:
-            return execute_stage(stage, job.ctx, job.src, job.settings, None, *values)
-        with self._model_locks[kind]:
-            if kind not in self._models:
-                self._models[kind] = MODEL_KINDS[kind].build(self._settings)
-            return execute_stage(stage, job.ctx, job.src, job.settings, self._models[kind], *values)
+        values = self._resolved(inputs)  # before taking a slot: a slot holder never waits
+        with self._slot(stage.name):
+            kind = stage.wants_model(job.settings)
+            if kind is None:
+                return execute_stage(stage, job.ctx, job.src, job.settings, None, *values)
+            with self._model_locks[kind]:
+                if kind not in self._models:
+                    self._models[kind] = MODEL_KINDS[kind].build(self._settings)
+                model = self._models[kind]
+                return execute_stage(stage, job.ctx, job.src, job.settings, model, *values)
+
+    def _slot(self, stage_name: str) -> threading.BoundedSemaphore:
+        """At most one copy of a stage per core at once (e.g. the clip renders): more copies
+        only share the same cores and each holds its own encoder's memory (issue 15)."""
+        with self._copies_lock:
+            if stage_name not in self._copies:
+                cores = (
+                    len(os.sched_getaffinity(0))
+                    if hasattr(os, "sched_getaffinity")
+                    else (os.cpu_count() or 1)
+                )
+                self._copies[stage_name] = threading.BoundedSemaphore(max(1, cores))
+            return self._copies[stage_name]
 
     def _resolved(self, args: tuple[Any, ...]) -> list[Any]:
         return [self.get(a) if isinstance(a, Future) else a for a in args]

@@ -40,13 +40,13 @@ def run_clip_request(
 
 def validate_local_source(source: str, settings: Settings) -> None:
     """Fail fast on an unusable local file before any worker or model starts."""
-    from ai_video.media.input_policy import probe_untrusted
     from ai_video.media.probe import require_audio, require_complete, require_video
+    from ai_video.pipeline.source import probe_source
 
     settings.clip_length_range()
     if source.startswith(("http://", "https://")):
         return
-    info = probe_untrusted(Path(source), settings.media, settings.input_policy)
+    info = probe_source(Path(source), settings)  # the job's open_source reuses this probe
     require_video(info)
     require_audio(info)
     require_complete(info, settings.media)

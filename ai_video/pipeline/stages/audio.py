@@ -6,6 +6,8 @@ each ``load_*`` reads it back; the ``Stage`` declarations are everything else ab
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +25,11 @@ from ai_video.types import LanguageId, SpeechActivity, Transcript
 
 
 def produce_audio(out: Path, src: SourceRef, settings: Settings, model: None) -> None:
-    """Extract the audio once as mono WAV at the analysis sample rate."""
-    from ai_video.media.audio import decode_audio, write_wav
+    """Extract the audio once as mono WAV at the analysis sample rate (streamed to the file:
+    memory does not grow with the source's length)."""
+    from ai_video.media.audio import extract_wav
 
-    samples = decode_audio(src.info, settings.media, ASR_SAMPLE_RATE_HZ)
-    write_wav(samples, ASR_SAMPLE_RATE_HZ, out / "audio.wav")
+    extract_wav(src.info, settings.media, ASR_SAMPLE_RATE_HZ, out / "audio.wav")
 
 
 def load_audio(entry: Path) -> Path:
@@ -44,11 +46,27 @@ AUDIO = Stage[Path](
 )
 
 
+_shared_samples: weakref.WeakValueDictionary[tuple[str, int, int], np.ndarray] = (
+    weakref.WeakValueDictionary()
+)
+_shared_lock = threading.Lock()
+
+
 def samples_of(wav: Path) -> np.ndarray:
+    """The WAV's samples, read-only and shared: stages running side by side in one process
+    (speech, language, transcription, diarization, word timing) hold one copy of the track,
+    not one each; it is freed when the last of them lets go (issue 15)."""
     from ai_video.media.audio import read_wav
 
-    samples, _ = read_wav(wav)
-    return samples
+    stat = wav.stat()
+    key = (str(wav), stat.st_size, stat.st_mtime_ns)
+    with _shared_lock:
+        samples = _shared_samples.get(key)
+        if samples is None:
+            samples, _ = read_wav(wav)
+            samples.setflags(write=False)
+            _shared_samples[key] = samples
+        return samples
 
 
 # --------------------------------------------------------------------------- speech
