@@ -202,6 +202,11 @@ class ShotConfig(Section):
         "B-pyramid, up to the run of B-frames without one. The clip job's visual pass "
         "decodes every frame.",
     )
+    decode_threads: int = Field(
+        1,
+        description="Decoder threads of a standalone shot detection (0: ffmpeg's choice). One "
+        "costs the least CPU and leaves the other cores to the other analysis stages.",
+    )
     jump_cuts: bool = Field(
         True,
         description="Find same-speaker jump cuts too (the visual pass, which has the faces).",

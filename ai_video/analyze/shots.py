@@ -127,7 +127,9 @@ def detect_shots_in(
 ) -> tuple[Shot, ...]:
     """Shots of a whole video from its own cheap decode (:func:`stream_planes`): small YUV
     frames on the analysis timeline, non-reference frames skipped when the config says so."""
-    batches = stream_planes(info, analysis, media, cfg.stream_width_px, cfg.skip_nonref_frames)
+    batches = stream_planes(
+        info, analysis, media, cfg.stream_width_px, cfg.skip_nonref_frames, cfg.decode_threads
+    )
     return detect_shots(batches, cfg)
 
 

@@ -81,7 +81,12 @@ def stream_frames(
 
 
 def stream_planes(
-    info: MediaInfo, cfg: AnalysisConfig, media: MediaConfig, width_px: int, skip_nonref: bool
+    info: MediaInfo,
+    cfg: AnalysisConfig,
+    media: MediaConfig,
+    width_px: int,
+    skip_nonref: bool,
+    threads: int = 0,
 ) -> Generator[PlaneBatch, None, None]:
     """Decode ``info.path`` once into batches of small YUV 4:2:0 frames at :func:`analysis_fps`.
 
@@ -102,6 +107,7 @@ def stream_planes(
     width, height = analysis_size(info, cfg.model_copy(update={"frame_width_px": width_px}))
     scale = info.video.display_size[0] / width
     skip = ["-skip_frame", "noref"] if skip_nonref else []
+    skip += ["-threads", str(threads)] if threads > 0 else []  # 0: the decoder's choice
     args = [
         "-v", "error", "-skip_loop_filter", "all", *skip,
         *local_input(info.path),
