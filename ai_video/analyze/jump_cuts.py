@@ -3,7 +3,8 @@
 Nothing about the picture changes at a jump cut except that everything moves at once: the
 colour histograms stay (same scene, same framing) while the frame difference jumps for
 exactly one frame. A frame is a candidate when its block-luma change is a single-frame
-spike: the largest within two frames on either side, at least ``jump_ratio`` times the
+spike: the largest within two frames on either side, at least twice the change of the
+frames right beside it, at least ``jump_ratio`` times the
 median change of the frames around it (repeated frames left out) and at least
 ``jump_min_luma_change``. Continuous motion, even fast, builds up over several frames and
 stays far below that ratio. A candidate becomes a jump cut only when it is not a hard cut
@@ -42,10 +43,13 @@ def spike_frames(luma_change: FloatArray, repeated: BoolArray, cfg: ShotConfig) 
         baseline = np.nanmedian(
             np.where(np.isnan(views).all(axis=1, keepdims=True), 0.0, views), axis=1
         )
-    near = sliding_window_view(np.concatenate([[0.0] * 2, luma_change, [0.0] * 2]), 5).max(axis=1)
+    padded_change = np.concatenate([[0.0] * 2, luma_change, [0.0] * 2])
+    near = sliding_window_view(padded_change, 5).max(axis=1)
+    beside = np.maximum(padded_change[1:-3], padded_change[3:-1])  # frames i - 1 and i + 1
     is_spike = (
         (luma_change >= cfg.jump_min_luma_change)
         & (luma_change >= near)
+        & (beside <= 0.5 * luma_change)  # one frame, not a movement spread over several
         & (luma_change >= cfg.jump_ratio * np.maximum(baseline, 1e-6))
     )
     return [int(i) for i in np.flatnonzero(is_spike)]
