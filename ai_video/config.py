@@ -188,6 +188,49 @@ class ShotConfig(Section):
         "lamp or a window in it is not taken for a fade.",
     )
     min_black_frames: int = Field(2, description="Black run length that makes a fade boundary.")
+    # issue 15: the cheap shot stream
+    stream_width_px: int = Field(
+        128,
+        description="Width of the cheap YUV stream a standalone shot detection decodes (the "
+        "clip job's visual pass reads shots off its own shared decode instead).",
+    )
+    skip_nonref_frames: bool = Field(
+        True,
+        description="A standalone shot detection skips decoding frames no other frame "
+        "references (about half the decode work of H.264/HEVC); a cut on such a frame is "
+        "then placed on the next decoded frame: 1 frame late at most with x264's default "
+        "B-pyramid, up to the run of B-frames without one. The clip job's visual pass "
+        "decodes every frame.",
+    )
+    decode_threads: int = Field(
+        1,
+        description="Decoder threads of a standalone shot detection (0: ffmpeg's choice). One "
+        "costs the least CPU and leaves the other cores to the other analysis stages.",
+    )
+    jump_cuts: bool = Field(
+        True,
+        description="Find same-speaker jump cuts too (the visual pass, which has the faces).",
+    )
+    jump_ratio: float = Field(
+        8.0,
+        description="A jump cut's block-luma change is at least this many times the median "
+        "change of the frames around it (tuned on constructed jump cuts).",
+    )
+    jump_min_luma_change: float = Field(
+        1.0, description="Smallest block-luma change (0-255) that can be a jump cut."
+    )
+    jump_window_frames: int = Field(
+        12, description="Frames on each side whose median change is a jump's baseline."
+    )
+    jump_face_window_s: float = Field(
+        0.5, description="The main face must be found this close before and after a jump."
+    )
+    jump_max_face_shift: float = Field(
+        1.0, description="Largest move of the main face across a jump, in face widths."
+    )
+    jump_max_size_ratio: float = Field(
+        1.5, description="Largest change of the main face's size across a jump (factor)."
+    )
 
 
 class FaceConfig(Section):

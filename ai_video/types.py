@@ -225,6 +225,9 @@ class Shot:
     """First frame of the shot on the analysis timeline."""
     end_frame: int
     """One past the last frame (the next shot's first frame), like ``span.end_s``."""
+    cause: Literal["start", "cut", "fade", "jump"] = "cut"
+    """What starts the shot (issue 15): the video's start, a hard cut, a fade through black,
+    or a same-speaker jump cut."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -762,3 +765,38 @@ class CutawayOrigin:
     """What made the moment a cutaway: ``keyphrase``, ``list``, ``number``, ``explanation``."""
     source_span: TimeSpan
     """The cutaway's span in source time (it starts and ends on word boundaries)."""
+
+# --- issue 15: the cheap analysis stream (YUV planes; shots and faces share one decode) ---
+
+
+@dataclass(frozen=True, slots=True)
+class PlaneBatch:
+    """Consecutive frames of a planar YUV 4:2:0 analysis decode (limited range, BT.601).
+
+    Each row of ``yuv`` is one frame in I420 layout: the ``height x width`` luma plane, then
+    the U and V planes of ``height/2 x width/2`` each. Luma is used as is (shots, motion);
+    RGB is made only for the frames that need it (face samples).
+    """
+
+    start_index: int
+    """Index of the first frame on the analysis timeline (time = index / fps)."""
+    fps: float
+    yuv: UInt8Array
+    """Shape ``(n, height * width * 3 // 2)``."""
+    width: int
+    height: int
+    scale: float
+    """Source pixels per analysis pixel (multiply analysis coordinates by it)."""
+
+    def __len__(self) -> int:
+        return int(self.yuv.shape[0])
+
+    def luma(self, offset: int) -> UInt8Array:
+        """The luma plane of frame ``offset`` of the batch, ``(height, width)`` (a view)."""
+        plane: UInt8Array = self.yuv[offset, : self.width * self.height]
+        return plane.reshape(self.height, self.width)
+
+    def i420(self, offset: int) -> UInt8Array:
+        """Frame ``offset`` as the ``(height * 3 / 2, width)`` image OpenCV reads as I420."""
+        frame: UInt8Array = self.yuv[offset]
+        return frame.reshape(self.height * 3 // 2, self.width)

@@ -1,6 +1,6 @@
-"""Shot boundaries from the shared analysis frames: hard cuts and fades through black.
+"""Shot boundaries from the cheap analysis stream: hard cuts and fades through black.
 
-Each frame gets a change score (colour histogram change mixed with block-luma change, see
+Each frame gets a change score (Y/U/V histogram change mixed with block-luma change, see
 :mod:`ai_video.kernels.framediff`). A hard cut is a frame whose score is high in absolute
 terms and also several times the average score of the frames around it, so steady motion or
 a slow fade (many moderately high scores in a row) is not mistaken for a cut. A run of black
@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from ai_video.config import ShotConfig
+from ai_video.analyze.jump_cuts import jump_cuts
+from ai_video.config import AnalysisConfig, MediaConfig, ShotConfig
 from ai_video.kernels.framediff import FrameDiffState, frame_features, new_state
-from ai_video.types import FloatArray, FrameBatch, Shot, TimeSpan, frame_to_s
+from ai_video.media.frames import stream_planes
+from ai_video.types import FaceTrack, FloatArray, MediaInfo, PlaneBatch, Shot, TimeSpan, frame_to_s
 
 BoolArray = npt.NDArray[np.bool_]
-_MEAN_LUMA, _PEAK_LUMA, _LUMA_CHANGE, _HIST_CHANGE = 0, 1, 2, 3
+Cause = Literal["start", "cut", "fade", "jump"]
+_MEAN_LUMA, _PEAK_LUMA, _LUMA_CHANGE, _PIXEL_CHANGE, _HIST_CHANGE = 0, 1, 2, 3, 4
+_FEATURES = 5
 
 
 class ShotDetector:
@@ -35,8 +40,8 @@ class ShotDetector:
         self._state: FrameDiffState | None = None
         self._frame_size: tuple[int, int] = (0, 0)
         self._frames_seen = 0
-        # rows: mean luma, peak block luma, block-luma change, histogram change; a column a frame
-        self._per_frame = np.zeros((4, max(frame_count_hint, 256)), dtype=np.float64)
+        # rows: mean luma, peak block luma, block-luma change, pixel change, histogram change
+        self._per_frame = np.zeros((_FEATURES, max(frame_count_hint, 256)), dtype=np.float64)
 
     @property
     def motion(self) -> FloatArray:
@@ -48,53 +53,66 @@ class ShotDetector:
         """Frames pushed so far."""
         return self._frames_seen
 
-    def push(self, batch: FrameBatch) -> None:
+    @property
+    def features(self) -> FloatArray:
+        """Rows mean luma, peak block luma, block-luma change, pixel change, histogram change
+        (see :class:`ai_video.kernels.framediff.FrameFeatures`), a column per frame so far."""
+        return self._per_frame[:, : self._frames_seen].copy()
+
+    def push(self, batch: PlaneBatch) -> None:
         """Add the next batch of the analysis timeline (batches must be contiguous)."""
         if batch.start_index != self._frames_seen:
             raise ValueError(
                 f"batch starts at frame {batch.start_index}, expected {self._frames_seen}"
             )
-        size = (int(batch.frames.shape[1]), int(batch.frames.shape[2]))
+        size = (batch.height, batch.width)
         if self._state is None:
             self._state, self._frame_size = new_state(*size), size
         elif size != self._frame_size:
             raise ValueError(f"frame size changed from {self._frame_size} to {size}")
-        features = frame_features(batch.frames, self._state)
-        start, end = self._frames_seen, self._frames_seen + len(batch.frames)
+        f = frame_features(batch.yuv, batch.height, batch.width, self._state)
+        start, end = self._frames_seen, self._frames_seen + len(batch)
         if end > self._per_frame.shape[1]:
-            grown = np.zeros((4, max(end, 2 * self._per_frame.shape[1])), dtype=np.float64)
+            grown = np.zeros((_FEATURES, max(end, 2 * self._per_frame.shape[1])), dtype=np.float64)
             grown[:, :start] = self._per_frame[:, :start]
             self._per_frame = grown
-        self._per_frame[_MEAN_LUMA, start:end] = features.mean_luma
-        self._per_frame[_PEAK_LUMA, start:end] = features.peak_luma
-        self._per_frame[_LUMA_CHANGE, start:end] = features.luma_change
-        self._per_frame[_HIST_CHANGE, start:end] = features.histogram_change
+        rows = (f.mean_luma, f.peak_luma, f.luma_change, f.pixel_change, f.histogram_change)
+        self._per_frame[:, start:end] = np.stack(rows)
         self._frames_seen = end
 
-    def finish(self) -> tuple[Shot, ...]:
-        """Shots covering every pushed frame, in order (one shot when nothing was cut)."""
+    def finish(self, faces: FaceTrack | None = None) -> tuple[Shot, ...]:
+        """Shots covering every pushed frame, in order (one shot when nothing was cut).
+
+        With the main-face track (``faces``), same-speaker jump cuts start shots too.
+        """
         count = self._frames_seen
         if count == 0:
             return ()
-        mean_luma, peak_luma, luma_change, hist_change = self._per_frame[:, :count]
+        mean_luma, peak_luma, luma_change, pixel_change, hist_change = self._per_frame[:, :count]
+        repeated = pixel_change == 0.0
         scores = change_scores(luma_change, hist_change, self._cfg)
         cuts = hard_cuts(scores, self._cfg)
         black = (mean_luma < self._cfg.black_luma) & (peak_luma < self._cfg.black_peak_luma)
         fades = fade_boundaries(black, cuts, self._cfg)
+        jumps: list[int] = []
+        if faces is not None and self._cfg.jump_cuts:
+            jumps = jump_cuts(luma_change, repeated, scores, faces, self._fps, self._cfg)
         min_frames = max(1, round(self._cfg.min_shot_s * self._fps))
-        edges = [0, *_spaced_boundaries(cuts, scores, fades, count, min_frames), count]
+        kept = _spaced_boundaries(cuts, scores, fades, jumps, count, min_frames)
+        edges: list[tuple[int, Cause]] = [(0, "start"), *kept, (count, "cut")]
         return tuple(
             Shot(
                 index=i,
                 span=TimeSpan(frame_to_s(start, self._fps), frame_to_s(end, self._fps)),
                 start_frame=start,
                 end_frame=end,
+                cause=cause,
             )
-            for i, (start, end) in enumerate(itertools.pairwise(edges))
+            for i, ((start, cause), (end, _)) in enumerate(itertools.pairwise(edges))
         )
 
 
-def detect_shots(batches: Iterable[FrameBatch], cfg: ShotConfig) -> tuple[Shot, ...]:
+def detect_shots(batches: Iterable[PlaneBatch], cfg: ShotConfig) -> tuple[Shot, ...]:
     """Shots of a whole analysis decode (convenience wrapper around :class:`ShotDetector`)."""
     detector: ShotDetector | None = None
     for batch in batches:
@@ -102,6 +120,17 @@ def detect_shots(batches: Iterable[FrameBatch], cfg: ShotConfig) -> tuple[Shot, 
             detector = ShotDetector(cfg, batch.fps)
         detector.push(batch)
     return detector.finish() if detector is not None else ()
+
+
+def detect_shots_in(
+    info: MediaInfo, cfg: ShotConfig, analysis: AnalysisConfig, media: MediaConfig
+) -> tuple[Shot, ...]:
+    """Shots of a whole video from its own cheap decode (:func:`stream_planes`): small YUV
+    frames on the analysis timeline, non-reference frames skipped when the config says so."""
+    batches = stream_planes(
+        info, analysis, media, cfg.stream_width_px, cfg.skip_nonref_frames, cfg.decode_threads
+    )
+    return detect_shots(batches, cfg)
 
 
 def change_scores(luma_change: FloatArray, hist_change: FloatArray, cfg: ShotConfig) -> FloatArray:
@@ -149,18 +178,25 @@ def _runs(mask: BoolArray) -> list[tuple[int, int]]:
 
 
 def _spaced_boundaries(
-    cuts: list[int], scores: FloatArray, fades: list[int], count: int, min_frames: int
-) -> list[int]:
+    cuts: list[int],
+    scores: FloatArray,
+    fades: list[int],
+    jumps: list[int],
+    count: int,
+    min_frames: int,
+) -> list[tuple[int, Cause]]:
     """Strongest boundaries first, dropping any closer than ``min_frames`` to a kept one."""
-    fade_priority = -1.0  # a fade boundary yields to any hard cut near it
-    ranked = sorted(
-        [(float(scores[c]), c) for c in cuts] + [(fade_priority, f) for f in fades],
+    fade_priority = -1.0  # a fade boundary yields to any hard cut or jump near it
+    ranked: list[tuple[float, int, Cause]] = sorted(
+        [(float(scores[c]), c, "cut") for c in cuts]
+        + [(float(scores[j]) - 1.0, j, "jump") for j in jumps]  # below any hard cut
+        + [(fade_priority - 1.0, f, "fade") for f in fades],
         reverse=True,
     )
-    kept: list[int] = []
-    for _, frame in ranked:
+    kept: list[tuple[int, Cause]] = []
+    for _, frame, cause in ranked:
         if frame < min_frames or count - frame < min_frames:
             continue
-        if all(abs(frame - other) >= min_frames for other in kept):
-            kept.append(frame)
+        if all(abs(frame - other) >= min_frames for other, _ in kept):
+            kept.append((frame, cause))
     return sorted(kept)

@@ -1,8 +1,9 @@
 """The one pass over the shared analysis frames that feeds every visual analyzer.
 
-Every batch goes to the shot detector; frames sampled at ``FaceConfig.sample_fps`` go to
-the face detector, and one MAIN face is chosen per sample (big, confident, and preferably
-where the previous main face was), in source pixels.
+The frames come as YUV planes (:func:`ai_video.media.frames.stream_planes`; RGB batches are
+converted). Every batch goes to the shot detector; frames sampled at ``FaceConfig.sample_fps``
+are converted to RGB for the face detector, and one MAIN face is chosen per sample (big,
+confident, and preferably where the previous main face was), in source pixels.
 
 Face search is tracked to stay cheap: a full-frame scan runs at least every
 ``full_scan_every_s`` and whenever the main face was lost; the samples in between search
@@ -22,7 +23,15 @@ from ai_video.analyze.face_tracks import FaceCollector
 from ai_video.analyze.faces import Detection, FaceDetector
 from ai_video.analyze.shots import ShotDetector
 from ai_video.config import FaceConfig, ShotConfig
-from ai_video.types import Box, FaceTrack, FrameBatch, UInt8Array, VisualAnalysis, frame_to_s
+from ai_video.types import (
+    Box,
+    FaceTrack,
+    FrameBatch,
+    PlaneBatch,
+    UInt8Array,
+    VisualAnalysis,
+    frame_to_s,
+)
 
 
 class MainFacePicker:
@@ -94,8 +103,22 @@ class FaceSampler:
         ]
 
 
+def planes_of(batch: FrameBatch) -> PlaneBatch:
+    """An RGB batch as YUV 4:2:0 planes (BT.601 limited range, like the analysis decode)."""
+    count, height, width = batch.frames.shape[:3]
+    yuv = np.empty((count, height * width * 3 // 2), dtype=np.uint8)
+    for i in range(count):
+        yuv[i] = cv2.cvtColor(batch.frames[i], cv2.COLOR_RGB2YUV_I420).reshape(-1)
+    return PlaneBatch(batch.start_index, batch.fps, yuv, width, height, batch.scale)
+
+
+def rgb_frame(batch: PlaneBatch, offset: int) -> UInt8Array:
+    """Frame ``offset`` of ``batch`` as an RGB image ``(height, width, 3)``."""
+    return np.asarray(cv2.cvtColor(batch.i420(offset), cv2.COLOR_YUV2RGB_I420), dtype=np.uint8)
+
+
 def analyze_visuals(
-    batches: Iterable[FrameBatch],
+    batches: Iterable[PlaneBatch] | Iterable[FrameBatch],
     shots: ShotConfig,
     faces: FaceConfig,
     detector: FaceDetector,
@@ -118,7 +141,8 @@ def analyze_visuals(
     scores: list[float] = []
     counts: list[int] = []
     frame_count = 0
-    for batch in batches:
+    for any_batch in batches:
+        batch = any_batch if isinstance(any_batch, PlaneBatch) else planes_of(any_batch)
         shot_detector.push(batch)
         for index, main, count in _sampled_faces(batch, step, sampler, picker, collector):
             indices.append(index)
@@ -131,7 +155,7 @@ def analyze_visuals(
                 s = batch.scale
                 boxes.append((box.x * s, box.y * s, box.w * s, box.h * s))
                 scores.append(main[1])
-        frame_count = max(frame_count, batch.start_index + len(batch.frames))
+        frame_count = max(frame_count, batch.start_index + len(batch))
     track = FaceTrack(
         times_s=np.asarray(indices, dtype=np.float64) / fps,
         boxes=np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
@@ -142,14 +166,14 @@ def analyze_visuals(
     return VisualAnalysis(
         fps=fps,
         frame_count=frame_count,
-        shots=shot_detector.finish(),
+        shots=shot_detector.finish(track),
         faces=track,
         motion=shot_detector.motion,
     )
 
 
 def _sampled_faces(
-    batch: FrameBatch,
+    batch: PlaneBatch,
     step: int,
     sampler: FaceSampler,
     picker: MainFacePicker,
@@ -157,14 +181,14 @@ def _sampled_faces(
 ) -> Iterator[tuple[int, Detection | None, int]]:
     """``(index, main face, face count)`` for each sampled frame of ``batch``."""
     if collector is None:
-        for offset in range((-batch.start_index) % step, len(batch.frames), step):
+        for offset in range((-batch.start_index) % step, len(batch), step):
             index = batch.start_index + offset
-            main, count = sampler.sample(batch.frames[offset], frame_to_s(index, batch.fps))
+            main, count = sampler.sample(rgb_frame(batch, offset), frame_to_s(index, batch.fps))
             yield index, main, count
         return
-    for offset in range(len(batch.frames)):
+    for offset in range(len(batch)):
         index = batch.start_index + offset
-        found = collector.observe(batch.frames[offset], index, batch.scale)
+        found = collector.observe(rgb_frame(batch, offset), index, batch.scale)
         if found is not None:
             yield index, picker.choose(found), len(found)
 

@@ -19,7 +19,7 @@ from ai_video.config import AnalysisConfig, MediaConfig
 from ai_video.errors import InputError, MediaError
 from ai_video.media.ffmpeg import TimedPipe, local_input, stream_ffmpeg
 from ai_video.media.probe import require_video
-from ai_video.types import FrameBatch, MediaInfo, VideoStreamInfo
+from ai_video.types import FrameBatch, MediaInfo, PlaneBatch, VideoStreamInfo
 
 _RATE_DENOMINATOR_LIMIT = 100_000
 _MIN_DECODED_SHARE = 0.5
@@ -67,8 +67,68 @@ def stream_frames(
         f"scale={width}:{height}:flags=area,format=rgb24",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]  # fmt: skip
-    frame_bytes = width * height * 3
     start_index = 0
+    for count, buffer in _raw_frames(args, width * height * 3, cfg, media):
+        frames = np.frombuffer(buffer, dtype=np.uint8, count=count * width * height * 3)
+        yield FrameBatch(
+            start_index=start_index,
+            fps=fps,
+            frames=frames.reshape(count, height, width, 3),
+            scale=scale,
+        )
+        start_index += count
+    _check_complete(info, start_index, fps)
+
+
+def stream_planes(
+    info: MediaInfo,
+    cfg: AnalysisConfig,
+    media: MediaConfig,
+    width_px: int,
+    skip_nonref: bool,
+    threads: int = 0,
+) -> Generator[PlaneBatch, None, None]:
+    """Decode ``info.path`` once into batches of small YUV 4:2:0 frames at :func:`analysis_fps`.
+
+    The cheap analysis stream: no RGB conversion, the in-loop deblocking filter skipped (it
+    only smooths block edges, invisible after the downscale) and, with ``skip_nonref``,
+    frames no other frame references are not decoded at all (about half the decode work of
+    a typical H.264/HEVC file); the ``fps`` filter repeats the previous frame in their
+    place, so frame ``i`` still shows time ``i / fps`` or an earlier frame (a cut shows up
+    on the next decoded frame: one frame late with x264's default B-pyramid, up to the
+    length of a run of B-frames without one).
+    """
+    require_video(info)
+    assert info.video is not None
+    if cfg.batch_frames <= 0:
+        raise ValueError(f"batch_frames must be positive, got {cfg.batch_frames}")
+    rate = min(_source_rate(info.video), Fraction(cfg.max_fps))
+    fps = float(rate)
+    width, height = analysis_size(info, cfg.model_copy(update={"frame_width_px": width_px}))
+    scale = info.video.display_size[0] / width
+    skip = ["-skip_frame", "noref"] if skip_nonref else []
+    skip += ["-threads", str(threads)] if threads > 0 else []  # 0: the decoder's choice
+    args = [
+        "-v", "error", "-skip_loop_filter", "all", *skip,
+        *local_input(info.path),
+        "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", f"fps={rate.numerator}/{rate.denominator}:start_time=0,"
+        f"scale={width}:{height}:flags=fast_bilinear,format=yuv420p",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+    ]  # fmt: skip
+    frame_bytes = width * height * 3 // 2
+    start_index = 0
+    for count, buffer in _raw_frames(args, frame_bytes, cfg, media):
+        yuv = np.frombuffer(buffer, dtype=np.uint8, count=count * frame_bytes)
+        yield PlaneBatch(start_index, fps, yuv.reshape(count, frame_bytes), width, height, scale)
+        start_index += count
+    _check_complete(info, start_index, fps)
+
+
+def _raw_frames(
+    args: list[str], frame_bytes: int, cfg: AnalysisConfig, media: MediaConfig
+) -> Generator[tuple[int, bytes], None, None]:
+    """``(frame count, bytes)`` of up to ``cfg.batch_frames`` raw frames at a time."""
     with stream_ffmpeg(
         media.ffmpeg_bin, args, media.ffmpeg_timeout_s, media.stall_timeout_s
     ) as pipe:
@@ -77,17 +137,9 @@ def stream_frames(
             count = len(buffer) // frame_bytes
             if count == 0:
                 break
-            frames = np.frombuffer(buffer, dtype=np.uint8, count=count * frame_bytes)
-            yield FrameBatch(
-                start_index=start_index,
-                fps=fps,
-                frames=frames.reshape(count, height, width, 3),
-                scale=scale,
-            )
-            start_index += count
+            yield count, buffer
             if count < cfg.batch_frames:
                 break
-    _check_complete(info, start_index, fps)
 
 
 def _check_complete(info: MediaInfo, decoded: int, fps: float) -> None:

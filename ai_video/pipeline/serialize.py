@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import orjson
@@ -77,6 +77,7 @@ def save_visuals(visual: VisualAnalysis, path: Path) -> None:
             fps=np.array(visual.fps),
             frame_count=np.array(visual.frame_count),
             shots=shots,
+            shot_causes=np.array([s.cause for s in visual.shots], dtype=np.str_),  # issue 15
             motion=visual.motion,
             face_times=f.times_s,
             face_boxes=f.boxes,
@@ -89,8 +90,15 @@ def save_visuals(visual: VisualAnalysis, path: Path) -> None:
 def load_visuals(path: Path) -> VisualAnalysis:
     """Read a visual analysis written by :func:`save_visuals`."""
     with np.load(path) as z:
+        causes = [str(c) for c in z["shot_causes"]] if "shot_causes" in z else []
         shots = tuple(
-            Shot(index=i, span=TimeSpan(float(a), float(b)), start_frame=int(c), end_frame=int(d))
+            Shot(
+                index=i,
+                span=TimeSpan(float(a), float(b)),
+                start_frame=int(c),
+                end_frame=int(d),
+                cause=_shot_cause(causes[i] if i < len(causes) else ("start" if i == 0 else "cut")),
+            )
             for i, (a, b, c, d) in enumerate(z["shots"])
         )
         faces = FaceTrack(
@@ -107,3 +115,10 @@ def load_visuals(path: Path) -> VisualAnalysis:
             faces=faces,
             motion=z["motion"].astype(np.float64),
         )
+
+
+def _shot_cause(text: str) -> Literal["start", "cut", "fade", "jump"]:
+    """A stored shot cause, checked (issue 15)."""
+    if text not in ("start", "cut", "fade", "jump"):
+        raise ValueError(f"unknown shot cause {text!r}")
+    return cast(Literal["start", "cut", "fade", "jump"], text)

@@ -33,10 +33,13 @@ def produce_visuals(out: Path, src: SourceRef, settings: Settings, detector: Any
     """The one shared analysis decode: shots, faces (all of them, tracked) and motion."""
     from ai_video.analyze.face_tracks import FaceCollector, link_face_tracks
     from ai_video.analyze.visual import analyze_visuals
-    from ai_video.media.frames import analysis_fps, stream_frames
+    from ai_video.media.frames import analysis_fps, stream_planes
 
     fps = analysis_fps(src.info, settings.analysis)
-    batches = stream_frames(src.info, settings.analysis, settings.media)
+    width = settings.analysis.frame_width_px
+    # issue 15: one YUV decode (no RGB conversion, deblocking skipped); every frame is kept
+    # because mouth motion compares consecutive frames
+    batches = stream_planes(src.info, settings.analysis, settings.media, width, skip_nonref=False)
     tracks_all = hasattr(detector, "detect_landmarks")  # mouths need landmarks (YuNet)
     collector = FaceCollector(detector, settings.speakers, fps) if tracks_all else None
     visual = analyze_visuals(batches, settings.shots, settings.faces, detector, fps, collector)
@@ -54,7 +57,7 @@ def load_scene(entry: Path) -> SceneFacts:
 
 VISUALS = Stage[SceneFacts](
     name="visuals",
-    version=2,
+    version=3,  # issue 15: shots and faces from the YUV analysis stream
     produce=produce_visuals,
     load=load_scene,
     reads=("analysis", "shots", "faces", "speakers"),
