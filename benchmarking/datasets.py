@@ -13,6 +13,9 @@ duration are support files (truth, licences). ``ground_truth`` lists truth files
 - ``*.txt``: the reference text (``start_sample end_sample text`` for a TIMIT-style line);
 - ``transcripts.tsv``: ``file`` and ``text`` or ``transcript`` columns.
 
+Facts a manifest lacks (``no-face``, ``music``) can be added without touching the media
+folder: ``benchmarking/media_tags.tsv`` (``path tags``) adds tags to the rows it names.
+
 Suites ask for items by kind and tag (:meth:`Registry.query`), shortest first, so ``--quick``
 takes the head of the list and ``--media DIR`` swaps in a user's own labelled set.
 """
@@ -26,6 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 
 MANIFEST = "MANIFEST.tsv"
+TAG_OVERLAY = Path(__file__).resolve().parent / "media_tags.tsv"
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,17 @@ class Registry:
     items: tuple[MediaItem, ...]
 
     @classmethod
-    def load(cls, root: Path) -> Registry:
-        """Read ``root/MANIFEST.tsv``; raise FileNotFoundError naming the folder if absent."""
+    def load(cls, root: Path, overlay: Path | None = TAG_OVERLAY) -> Registry:
+        """Read ``root/MANIFEST.tsv`` (plus the tag overlay); FileNotFoundError if absent."""
         manifest = root / MANIFEST
         if not manifest.is_file():
             raise FileNotFoundError(f"no {MANIFEST} in {root} (see docs/benchmarks.md)")
         with manifest.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
+        extra: dict[str, str] = {}
+        if overlay is not None and overlay.is_file():
+            with overlay.open(encoding="utf-8", newline="") as handle:
+                extra = {r["path"]: r["tags"] for r in csv.DictReader(handle, delimiter="\t")}
         items = []
         for row in rows:
             duration = _number(row.get("duration_s", ""))
@@ -106,7 +114,8 @@ class Registry:
                 continue
             rel = row["path"]
             kind = Path(rel).parts[0]
-            tags = _derived_tags(kind, row) | set(_split(row.get("tags", "").replace(",", ";")))
+            listed = f"{row.get('tags', '')};{extra.get(rel, '')}".replace(",", ";")
+            tags = _derived_tags(kind, row) | set(_split(listed))
             width, height = _number(row.get("width", "")), _number(row.get("height", ""))
             items.append(
                 MediaItem(

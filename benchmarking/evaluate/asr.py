@@ -31,7 +31,9 @@ def asr_score(reference: str, hypothesis: str) -> AsrScore:
     if not ref:
         raise ValueError("empty reference text")
     return AsrScore(
-        wer=float(jiwer.wer(ref, hyp)), cer=float(jiwer.cer(ref, hyp)), reference_words=len(ref.split())
+        wer=float(jiwer.wer(ref, hyp)),
+        cer=float(jiwer.cer(ref, hyp)),
+        reference_words=len(ref.split()),
     )
 
 

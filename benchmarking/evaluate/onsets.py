@@ -25,7 +25,9 @@ class OnsetScore:
 
     def line(self) -> str:
         """``median / p95 ms (matched/reference)``."""
-        return f"{self.median_ms:.0f} / {self.p95_ms:.0f} ms ({self.matched}/{self.reference_words})"
+        return (
+            f"{self.median_ms:.0f} / {self.p95_ms:.0f} ms ({self.matched}/{self.reference_words})"
+        )
 
 
 def matched_onsets(

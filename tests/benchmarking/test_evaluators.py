@@ -23,7 +23,9 @@ def test_wer_and_cer_count_substitutions_deletions_insertions() -> None:
     # characters: "abcd" vs "abxd" is 1 substitution out of 4
     assert asr_score("abcd", "abxd").cer == pytest.approx(1 / 4)
     # pooled: 2 errors over 6 + 0 over 2 reference words
-    pooled = corpus_score([("the cat sat on the mat", "the hat sat on mat"), ("hi there", "hi there")])
+    pooled = corpus_score(
+        [("the cat sat on the mat", "the hat sat on mat"), ("hi there", "hi there")]
+    )
     assert pooled.wer == pytest.approx(2 / 8) and pooled.reference_words == 8
     with pytest.raises(ValueError):
         asr_score("  ", "x")
