@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import json
 import importlib.util
+import json
 import os
 import platform
 import resource

@@ -82,8 +82,7 @@ def main(argv: Sequence[str]) -> int:
         ]
     )
     yu = table.filter(pl.col("detector") == detectors["yuface"].name).row(0, named=True)
-    headline = {k: yu[c] for k, c in (("yuface_recall", "recall"),
-                ("yuface_precision", "precision"), ("yuface_ms_per_frame", "ms_per_frame"))}  # fmt: skip
+    headline = {f"yuface_{c}": yu[c] for c in ("recall", "precision", "ms_per_frame")}
     write_report(suite.out, raw, markdown + "\n", headline)
     costs = dict(zip(table["detector"], table["ms_per_frame"], strict=True))
     bar_chart(costs, "face detection cost", "ms per frame", suite.out / "ms_per_frame.png")

@@ -23,7 +23,8 @@ def test_a_users_own_manifest_is_queried_by_kind_and_tag(tmp_path: Path) -> None
         HEADER
         + "scenes/my_cut.mp4\t4.0\t640\t360\t25\tno\t-\tscenes/cuts.tsv\t\n"
         + "scenes/cuts.tsv\t\t\t\t\t\t-\t\t\n"
-        + "talks/a.mp4\t9.5\t360\t640\t25\tyes\ten\ttalks/a.txt; talks/a.align\tinterview,two-people\n"
+        + "talks/a.mp4\t9.5\t360\t640\t25\tyes\ten\t"
+        + "talks/a.txt; talks/a.align\tinterview,two-people\n"
         + "talks/b.mp4\t2.5\t640\t360\t25\tyes\ten\t\t\n",
         encoding="utf-8",
     )
