@@ -44,7 +44,7 @@ class SuiteOutcome:
 
     suite: str
     status: str
-    """``ok``, ``target missed`` (exit 1, outputs written, no traceback), ``failed``, ``timeout``."""
+    """ok, target missed (exit 1, outputs written, no traceback), failed or timeout."""
     wall_s: float
     returncode: int
     error: str
