@@ -8,7 +8,6 @@ same seek, crop, scale, captions, loudness and encode (B), alternated A/B.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import time
@@ -27,8 +26,9 @@ from ai_video.pipeline.requests import ClipJobResult
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage
 from ai_video.pipeline.stage_metrics import read_rows
-from ai_video.pipeline.stages import RENDER, TRANSCRIBE
+from ai_video.pipeline.stages import RENDER, TRANSCRIBE, VISUALS, SceneFacts
 from ai_video.types import EditPlan, EncoderProfile, Transcript
+from benchmarking.clip_quality import QUALITY_NOTE, clip_quality, headline
 from benchmarking.common import (
     bar_chart,
     bench_settings,
@@ -36,14 +36,12 @@ from benchmarking.common import (
     machine_busy_s,
     machine_info,
     markdown_table,
-    media_root,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
 
-DEFAULT_SOURCE = Path("talking") / "dfrf_cnn2_25fps.mp4"
-"""Default source, relative to the shared media folder."""
 ANALYSIS_STAGES = ("audio", "transcribe", "speech", "visuals", "curate")
 """Stages whose summed wall time defines analysis throughput."""
 AB_REPEATS = 3
@@ -96,6 +94,8 @@ class JobRun:
     plans: list[EditPlan]
     """The EditPlans the job rendered, in rank order."""
     wall_s: float
+    scene: SceneFacts | None = None
+    """The visual analysis the job decided from (faces for the reframing figure)."""
 
 
 def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
@@ -114,6 +114,7 @@ def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
             transcript=backend.value(TRANSCRIBE),
             plans=[inputs[0] for inputs in backend.inputs.get(RENDER.name, [])],
             wall_s=wall[0],
+            scene=backend.value(VISUALS),
         )
     finally:
         backend.close()
@@ -360,29 +361,40 @@ def raw_runs(job: JobRun, stages: pl.DataFrame, ab: AbResult) -> pl.DataFrame:
 
 def main(argv: Sequence[str]) -> int:
     """Run the clip benchmark and write runs.parquet, report.md and stages.png."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking clip", description=__doc__)
-    parser.add_argument("--source", type=Path, default=media_root() / DEFAULT_SOURCE)
-    parser.add_argument("--repeats", type=int, default=AB_REPEATS, help="A/B renders per side")
+    parser = suite_parser("clip", __doc__)
+    parser.add_argument("--source", type=Path, default=None, help="default: longest talk")
+    parser.add_argument("--repeats", type=int, default=None, help="A/B renders per side")
     args = parser.parse_args(list(argv))
+    suite = open_suite("clip", args)
     machine = machine_info()
-    settings = bench_settings(
-        {
-            "ray.enabled": False,
-            "cache.enabled": False,
-            "platform": "tiktok",
-            "curate.max_clips": 5,
-            "render.prefer_hardware": False,
-        }
+    overrides: dict[str, Any] = {
+        "ray.enabled": False,
+        "cache.enabled": False,
+        "platform": "tiktok",
+        "curate.max_clips": 1 if suite.quick else 5,
+        "render.prefer_hardware": False,
+    }
+    if suite.quick:  # small output: CI checks the harness and ratios, not 1080p cost
+        overrides |= {"platforms.tiktok.width_px": 360, "platforms.tiktok.height_px": 640}
+    settings = bench_settings(overrides)
+    talk = suite.registry.one(
+        "talking", ("speech", "face"), ("vertical",), longest=not suite.quick, min_s=8.0
     )
-    out = results_dir("clip", fresh=True)
-    job = run_job(args.source.resolve(), settings, out / "job")
+    source: Path = args.source or talk.path
+    repeats = args.repeats or (1 if suite.quick else AB_REPEATS)
+    out = suite.out
+    job = run_job(source.resolve(), settings, out / "job")
     if not job.plans:
-        raise InputError(f"{args.source}: the job selected no clip, nothing to render")
+        raise InputError(f"{source}: the job selected no clip, nothing to render")
     stages = stage_walls(out / "job")
     plan = job_plan(job, settings)
-    ab = compare_renders(plan, settings, out / "ab", args.repeats)
-    markdown = f"{report(job, stages, ab, plan, settings)}\n\n_Machine: {machine.line()}._\n"
-    write_report(out, raw_runs(job, stages, ab), markdown)
+    ab = compare_renders(plan, settings, out / "ab", repeats)
+    quality = clip_quality(job)
+    markdown = (
+        f"{report(job, stages, ab, plan, settings)}\n\n## Clip quality\n\n"
+        f"{markdown_table(quality, 3)}\n\n{QUALITY_NOTE}\n\n_Machine: {machine.line()}._\n"
+    )
+    write_report(out, raw_runs(job, stages, ab), markdown, headline(job, stages, ab, quality))
     walls = dict(zip(stages["stage"], stages["wall_s"], strict=True))
     bar_chart(walls, f"clip job stages: {job.src.path.name}", "wall seconds", out / "stages.png")
     print(markdown)
