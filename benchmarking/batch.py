@@ -11,7 +11,6 @@ every 0.5 s; CPU seconds of our tree and of the whole machine show how busy it w
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -30,26 +29,16 @@ from benchmarking.common import (
     bench_settings,
     machine_info,
     markdown_table,
-    media_root,
     mib,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
 
-BATCH_INPUTS = (
-    "talking/grid/id2_vcd_swwp2s.mpg",
-    "talking/grid/brbk7n.mpg",
-    "talking/grid/lbax4n.mpg",
-    "talking/grid/swiz3n.mpg",
-    "talking/real3dportrait_May_5s.mp4",
-    "talking/sadtalker_WDA_KatieHill_000.mp4",
-    "talking/liveportrait_s18.mp4",
-    "talking/latentsync_demo1_video.mp4",
-)
-"""The 8 inputs, relative to the shared media: 4 GRID clips and the short talking heads."""
-OVERHEAD_INPUT = "talking/sadtalker_WDA_KatieHill_000.mp4"
-"""The one video of the Ray-overhead comparison."""
+BATCH_SIZE = 8
+"""Videos in the batch: the shortest registry talking heads (``--quick``: 2, one round)."""
+QUICK_SIZE = 2
 BATCH_OVERRIDES: dict[str, Any] = {
     "cache.enabled": False,
     "platform": "tiktok",
@@ -293,7 +282,8 @@ def report(run: BatchRun, machine_line: str) -> str:
     )
     return "\n".join(
         [
-            f"### batch: {len(BATCH_INPUTS)} short talking videos, 1 clip each, cache off",
+            f"### batch: {run.videos['video_id'].n_unique()} short talking videos, 1 clip each, "
+            "cache off",
             "",
             markdown_table(phase_table(run)),
             "",
@@ -362,15 +352,21 @@ def timelines(out: Path, rounds: int) -> list[Path]:
 
 def main(argv: Sequence[str]) -> int:
     """Run the batch benchmark and write runs.parquet, report.md and the timeline PNGs."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking batch", description=__doc__)
+    parser = suite_parser("batch", __doc__)
     parser.add_argument("--window", type=int, default=2, help="ray.max_concurrent_videos")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every phase")
     args = parser.parse_args(list(argv))
+    suite = open_suite("batch", args)
+    if suite.quick:
+        args.rounds = 1
     machine = machine_info()
     settings = bench_settings({**BATCH_OVERRIDES, "ray.max_concurrent_videos": args.window})
-    out = results_dir("batch", fresh=True)
-    manifest = write_manifest([media_root() / p for p in BATCH_INPUTS], out / "manifest.csv")
-    single = media_root() / OVERHEAD_INPUT
+    out = suite.out
+    videos = suite.registry.query(
+        "talking", ("video", "face"), limit=QUICK_SIZE if suite.quick else BATCH_SIZE
+    )
+    manifest = write_manifest([v.path for v in videos], out / "manifest.csv")
+    single = suite.registry.one("talking", ("speech", "face"), min_s=8.0).path
     sampler = RssSampler()
     phases: list[PhaseResult] = []
     rows: list[pl.DataFrame] = []
@@ -389,7 +385,17 @@ def main(argv: Sequence[str]) -> int:
         cores=machine.logical_cpus,
     )
     markdown = report(run, machine.line())
-    write_report(out, raw_runs(run), markdown)
+    write_report(out, raw_runs(run), markdown, batch_headline(run))
     timelines(out, args.rounds)
     print(markdown)
     return 0
+
+
+def batch_headline(run: BatchRun) -> dict[str, Any]:
+    """Wall seconds per phase (median over rounds) and the peak RSS, for the summary."""
+    walls: dict[str, list[float]] = {}
+    for phase in run.phases:
+        walls.setdefault(phase.phase, []).append(phase.wall_s)
+    figures: dict[str, Any] = {f"{k} wall_s": statistics.median(v) for k, v in walls.items()}
+    figures["peak_rss_mib"] = run.peak_rss_mib
+    return figures
