@@ -20,7 +20,11 @@ class SourceRef:
 
 
 def open_source(
-    source: str, work_dir: Path, settings: Settings, needs_video: bool = True
+    source: str,
+    work_dir: Path,
+    settings: Settings,
+    needs_video: bool = True,
+    needs_audio: bool = True,  # issue 15: `analyze` reads silent videos (shots, faces)
 ) -> SourceRef:
     """Fetch (URLs) and probe a source; reject input the job cannot use."""
     from ai_video.media.fetch import resolve_source
@@ -31,6 +35,7 @@ def open_source(
     info = probe_untrusted(path, settings.media, settings.input_policy)
     if needs_video:
         require_video(info)
-    require_audio(info)
+    if needs_audio:
+        require_audio(info)
     fingerprint = source_fingerprint(path, settings.tenant.cache_namespace)
     return SourceRef(path=path, fingerprint=fingerprint, info=info)
