@@ -38,9 +38,8 @@ def usage(benchmarks: dict[str, str]) -> str:
     """The help text: how to call, and the benchmarks present."""
     width = max((len(name) for name in benchmarks), default=0)
     lines = ["usage: python -m benchmarking NAME [args]   (NAME --help for its options)"]
-    lines += [
-        "       python -m benchmarking all [--quick] [--media DIR] [--out DIR] [--address ADDR]"
-    ]
+    lines.append("every suite: python -m benchmarking all [--quick] [--media DIR] [--out DIR] "
+                 "[--address ADDR]")  # fmt: skip
     lines.append("")
     lines.append("benchmarks:")
     lines += [f"  {name:<{width}}  {doc}" for name, doc in benchmarks.items()]

@@ -10,6 +10,7 @@ failed with its error, and the others still run. Exit status 0 when every suite 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -33,7 +34,7 @@ from benchmarking.common import (
 from benchmarking.datasets import default_media_root
 
 SUITE_TIMEOUT_S = 1800.0
-QUICK_SUITE_TIMEOUT_S = 240.0
+QUICK_SUITE_TIMEOUT_S = 420.0
 TABLE_LINES = 12
 """Lines of a report's first table shown in the summary when a suite writes no headline."""
 
@@ -91,18 +92,39 @@ def run_suite(name: str, out: Path, media: Path, quick: bool, timeout_s: float) 
     }
     started = time.perf_counter()
     log = out / f"{name}.log"
-    try:
-        with log.open("w", encoding="utf-8") as sink:
-            proc = subprocess.run(
-                cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                timeout=timeout_s, check=False,
-            )  # fmt: skip
-        code, timed_out = proc.returncode, False
-    except subprocess.TimeoutExpired:
-        code, timed_out = -9, True
+    with log.open("w", encoding="utf-8") as sink:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            code, timed_out = proc.wait(timeout=timeout_s), False
+        except subprocess.TimeoutExpired:
+            stop_tree(proc.pid)
+            code, timed_out = proc.wait(), True
+        except BaseException:  # interrupted: leave nothing of the suite running
+            stop_tree(proc.pid)
+            raise
     wall = time.perf_counter() - started
     text = log.read_text(encoding="utf-8", errors="replace")
     return _outcome(name, folder, code, timed_out, wall, text, timeout_s)
+
+
+def stop_tree(pid: int) -> None:
+    """Kill a timed-out suite and everything it started (Ray's processes included)."""
+    import signal
+
+    from benchmarking.common import load_psutil
+
+    psutil = load_psutil()
+    try:
+        family = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for proc in family:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _outcome(
