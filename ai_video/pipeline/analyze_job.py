@@ -139,7 +139,7 @@ def _analyse(be: Backend, job: JobScope) -> AnalysisValues:
     if job.src.info.audio is None:
         from ai_video.analyze.speakers import SPEAKER_TURN_SCHEMA
 
-        silent = SpeechActivity(0.01, np.zeros(0), np.zeros(0, dtype=np.bool_), ())
+        silent = SpeechActivity(job.settings.speech.hop_s, np.zeros(0), np.zeros(0, np.bool_), ())
         return AnalysisValues(
             be.get(be.submit(VISUALS, job)),
             Transcript("und", (), "none"),
