@@ -19,7 +19,10 @@ from typing import Any
 from benchmarking.common import RESULTS_ROOT, ROOT
 from benchmarking.datasets import default_media_root
 
-EXCLUDES = [".git", ".venv", "out", "runs", "benchmarking/results", "*.mp4", "*.wav", "*.mov"]
+EXCLUDES = [".git", ".venv", "out", "runs", "benchmarking/results", ".mypy_cache", ".ruff_cache",
+            ".pytest_cache", "*.mp4", "*.wav", "*.mov"]  # fmt: skip
+SUBMIT_TRIES = 30
+"""A fresh head answers 'No available agent' until its job agent is up: retry every POLL_S."""
 POLL_S = 2.0
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 
@@ -42,14 +45,19 @@ def submit_and_wait(args: argparse.Namespace, timeout_s: float = 7200.0) -> int:
     from ray.job_submission import JobSubmissionClient
 
     client = JobSubmissionClient(args.address)
-    job_id = client.submit_job(
-        entrypoint=entrypoint(args),
-        runtime_env={
-            "working_dir": str(ROOT),
-            "excludes": EXCLUDES,
-            "env_vars": {"RAY_USAGE_STATS_ENABLED": "0"},
-        },
-    )
+    runtime_env = {
+        "working_dir": str(ROOT),
+        "excludes": EXCLUDES,
+        "env_vars": {"RAY_USAGE_STATS_ENABLED": "0"},
+    }
+    for attempt in range(SUBMIT_TRIES):
+        try:
+            job_id = client.submit_job(entrypoint=entrypoint(args), runtime_env=runtime_env)
+            break
+        except RuntimeError as error:
+            if "No available agent" not in str(error) or attempt == SUBMIT_TRIES - 1:
+                raise
+            time.sleep(POLL_S)
     print(f"submitted Ray job {job_id} to {args.address}", flush=True)
     deadline = time.monotonic() + timeout_s
     status = str(client.get_job_status(job_id))
