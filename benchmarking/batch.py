@@ -396,6 +396,5 @@ def batch_headline(run: BatchRun) -> dict[str, Any]:
     walls: dict[str, list[float]] = {}
     for phase in run.phases:
         walls.setdefault(phase.phase, []).append(phase.wall_s)
-    figures: dict[str, Any] = {f"{k} wall_s": statistics.median(v) for k, v in walls.items()}
-    figures["peak_rss_mib"] = run.peak_rss_mib
-    return figures
+    return {**{f"{k} wall_s": statistics.median(v) for k, v in walls.items()},
+            "peak_rss_mib": run.peak_rss_mib}  # fmt: skip

@@ -367,21 +367,16 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     suite = open_suite("clip", args)
     machine = machine_info()
-    overrides: dict[str, Any] = {
-        "ray.enabled": False,
-        "cache.enabled": False,
-        "platform": "tiktok",
-        "curate.max_clips": 1 if suite.quick else 5,
-        "render.prefer_hardware": False,
-    }
+    overrides: dict[str, Any] = {"ray.enabled": False, "cache.enabled": False, "platform": "tiktok",
+                                 "curate.max_clips": 1 if suite.quick else 5,
+                                 "render.prefer_hardware": False}  # fmt: skip
     if suite.quick:  # the shortest talk, a short clip at 360x640: checks the path, not cost
         overrides |= {"platforms.tiktok.width_px": 360, "platforms.tiktok.height_px": 640,
                       "curate.min_s": 1.0, "curate.max_s": 10.0}  # fmt: skip
     settings = bench_settings(overrides)
     talk = suite.registry.one("talking", ("speech", "face"), ("vertical",), not suite.quick)
     source: Path = args.source or talk.path
-    repeats = args.repeats or (1 if suite.quick else AB_REPEATS)
-    out = suite.out
+    repeats, out = args.repeats or (1 if suite.quick else AB_REPEATS), suite.out
     job = run_job(source.resolve(), settings, out / "job")
     if not job.plans:
         raise InputError(f"{source}: the job selected no clip, nothing to render")
