@@ -334,6 +334,44 @@ def transcribe(
     guarded(body)
 
 
+# --- analyze (issue 15): the clip job's analysis stages alone, written as tables -----------
+@app.command()
+def analyze(
+    source: Annotated[str, typer.Argument(help="Video file or http(s) URL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Also write each table as JSON.")] = False,
+    asr_model: Annotated[str | None, typer.Option("--asr-model")] = None,
+    language: LanguageOpt = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Analyse a video without clipping: words, shots, face tracks, speaker turns, topics and
+    speech activity as Parquet tables (the same cached stage outputs the clip job uses)."""
+    _setup_logging(verbose)
+
+    def body() -> None:
+        from ai_video.pipeline.analyze_job import run_analyze_job
+
+        settings = _settings(
+            config,
+            {
+                "asr.model": asr_model,
+                "language.language": language,
+                "cache.enabled": False if no_cache else None,
+            },
+        )
+        result = run_analyze_job(source, out, settings, as_json)
+        for name, path in result.tables.items():
+            out_console.print(f"{name:<16} {path}")
+        out_console.print(f"summary          {result.summary_path}")
+
+    guarded(body)
+
+
+# --- end analyze (issue 15) ----------------------------------------------------------------
+
+
 @app.command()
 def doctor(config: ConfigOpt = None) -> None:
     """Check ffmpeg, encoders, models, CPU/GPU and Ray before a long run."""

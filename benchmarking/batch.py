@@ -11,7 +11,6 @@ every 0.5 s; CPU seconds of our tree and of the whole machine show how busy it w
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -30,26 +29,16 @@ from benchmarking.common import (
     bench_settings,
     machine_info,
     markdown_table,
-    media_root,
     mib,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
 
-BATCH_INPUTS = (
-    "talking/grid/id2_vcd_swwp2s.mpg",
-    "talking/grid/brbk7n.mpg",
-    "talking/grid/lbax4n.mpg",
-    "talking/grid/swiz3n.mpg",
-    "talking/real3dportrait_May_5s.mp4",
-    "talking/sadtalker_WDA_KatieHill_000.mp4",
-    "talking/liveportrait_s18.mp4",
-    "talking/latentsync_demo1_video.mp4",
-)
-"""The 8 inputs, relative to the shared media: 4 GRID clips and the short talking heads."""
-OVERHEAD_INPUT = "talking/sadtalker_WDA_KatieHill_000.mp4"
-"""The one video of the Ray-overhead comparison."""
+BATCH_SIZE = 8
+"""Videos in the batch: the shortest registry talking heads (``--quick``: 2, one round)."""
+QUICK_SIZE = 2
 BATCH_OVERRIDES: dict[str, Any] = {
     "cache.enabled": False,
     "platform": "tiktok",
@@ -389,23 +378,23 @@ def timelines(out: Path, rounds: int) -> list[Path]:
 
 def main(argv: Sequence[str]) -> int:
     """Run the batch benchmark and write runs.parquet, report.md and the timeline PNGs."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking batch", description=__doc__)
+    parser = suite_parser("batch", __doc__)
     parser.add_argument("--window", type=int, default=2, help="ray.max_concurrent_videos")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every phase")
-    parser.add_argument("--quick", action="store_true", help="1 round, 4 videos, 1 raylet")
-    parser.add_argument("--media", type=Path, default=None, help="media folder")
-    parser.add_argument("--out", type=Path, default=None, help="results folder")
     parser.add_argument("--no-raylets", action="store_true", help="skip the 2-raylet batch")
     args = parser.parse_args(list(argv))
-    inputs = BATCH_INPUTS[:4] if args.quick else BATCH_INPUTS
-    args.rounds = 1 if args.quick else args.rounds
-    raylets = not (args.quick or args.no_raylets)
+    suite = open_suite("batch", args)
+    if suite.quick:
+        args.rounds = 1
+    raylets = not (suite.quick or args.no_raylets)
     machine = machine_info()
     settings = bench_settings({**BATCH_OVERRIDES, "ray.max_concurrent_videos": args.window})
-    out = args.out or results_dir("batch", fresh=True)
-    media = args.media or media_root()
-    manifest = write_manifest([media / p for p in inputs], out / "manifest.csv")
-    single = media / OVERHEAD_INPUT
+    out = suite.out
+    videos = suite.registry.query(
+        "talking", ("video", "face"), limit=QUICK_SIZE if suite.quick else BATCH_SIZE
+    )
+    manifest = write_manifest([v.path for v in videos], out / "manifest.csv")
+    single = suite.registry.one("talking", ("speech", "face"), min_s=8.0).path
     sampler = RssSampler()
     phases: list[PhaseResult] = []
     rows: list[pl.DataFrame] = []
@@ -426,7 +415,16 @@ def main(argv: Sequence[str]) -> int:
         cores=machine.logical_cpus,
     )
     markdown = report(run, machine.line())
-    write_report(out, raw_runs(run), markdown)
+    write_report(out, raw_runs(run), markdown, batch_headline(run))
     timelines(out, args.rounds)
     print(markdown)
     return 0
+
+
+def batch_headline(run: BatchRun) -> dict[str, Any]:
+    """Wall seconds per phase (median over rounds) and the peak RSS, for the summary."""
+    walls: dict[str, list[float]] = {}
+    for phase in run.phases:
+        walls.setdefault(phase.phase, []).append(phase.wall_s)
+    return {**{f"{k} wall_s": statistics.median(v) for k, v in walls.items()},
+            "peak_rss_mib": run.peak_rss_mib}  # fmt: skip

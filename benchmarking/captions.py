@@ -2,10 +2,11 @@
 
 Truth: two constructed sets (words and phrases synthesised with espeak-ng and piper at known
 offsets over a -40 dBFS pink noise bed; set A was used to choose the thresholds, set B never
-was), and GRID's word alignment (``talking/grid/id2_vcd_swwp2s.align``). For each:
+was), and every registry clip with word times (GRID's ``.align``). For each:
 median and p95 absolute onset error and the share of onsets within one video frame (33 ms at
 30 fps), before (whisper) and after (refined). Cost: transcription and refinement wall time
-on the 71 s sample ``talking/dfrf_cnn2_25fps.mp4`` (target: refinement <= 5 % of transcription).
+on the longest registry talk (target: refinement <= 5 % of transcription). ``--quick``: set B and
+the word-timed clips only, cost on the shortest talk.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from ai_video.analyze.transcribe import Transcriber
 from ai_video.analyze.word_timing import refine_word_times
 from ai_video.config import Settings
 from benchmarking.common import (
+    bar_chart,
     bench_settings,
     machine_info,
     markdown_table,
-    media_root,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
+from benchmarking.datasets import MediaItem, Registry
 from tests.analyze.word_truth import (
     ConstructedSpeech,
     TruthWord,
@@ -42,22 +45,23 @@ from tests.analyze.word_truth import (
 
 RATE_HZ = 16000
 FRAME_S = 1 / 30
-COST_SAMPLE = "talking/dfrf_cnn2_25fps.mp4"
-GRID_CLIP = "talking/grid/id2_vcd_swwp2s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite; write ``benchmarking/results/captions/{runs.parquet,report.md}``."""
+    """Run the suite; write ``runs.parquet``, ``report.md``, ``onsets.png`` into ``--out``."""
     args = _parse(argv)
+    suite = open_suite("captions", args)
     settings = bench_settings({"cache.enabled": False})
-    media = media_root()
-    out = results_dir("captions", fresh=True)
+    out = suite.out
     transcriber = Transcriber(settings.asr)
-    datasets = {
-        "constructed A (tuned on)": tuning_set(),
-        "constructed B (held out)": held_out_set(),
-        "GRID id2_vcd_swwp2s": _grid(media),
-    }
+    datasets: dict[str, ConstructedSpeech] = {}
+    if not suite.quick:
+        datasets["constructed A (tuned on)"] = tuning_set()
+    datasets["constructed B (held out)"] = held_out_set()
+    for item in suite.registry.query(tags=("word-times",)):
+        datasets[item.name] = _aligned(suite.registry, item)
+    cost_item = suite.registry.one("talking", ("speech",), longest=not suite.quick)
+    repeats = 1 if suite.quick else args.repeats
     rows: list[dict[str, object]] = []
     for name, speech in datasets.items():
         whisper = transcriber(speech.samples)
@@ -80,33 +84,41 @@ def main(argv: Sequence[str] | None = None) -> int:
                     }
                 )
     accuracy = pl.DataFrame(rows)
-    cost = _cost(media / COST_SAMPLE, transcriber, settings, args.repeats)
+    cost = _cost(cost_item.path, transcriber, settings, repeats)
     markdown = "\n\n".join(
         [
             "# Caption sync (word onsets)",
             machine_info().line(),
             "## Onset error, whisper vs refined",
             markdown_table(accuracy, decimals=3),
-            f"## Cost on {COST_SAMPLE}",
+            f"## Cost on {cost_item.rel}",
             markdown_table(cost, decimals=3),
         ]
     )
-    parquet, report = write_report(out, accuracy, markdown + "\n")
+    ratio = float(cost["refine_share_of_asr"][0])
+    refined = accuracy.filter((pl.col("method") != "whisper") & (pl.col("onsets") == "all"))
+    headline: dict[str, object] = {
+        f"{r['dataset']} median/p95 ms": f"{r['median_ms']:.0f} / {r['p95_ms']:.0f}"
+        for r in refined.iter_rows(named=True)
+    }
+    headline["refine_share_of_asr"] = ratio
+    parquet, report = write_report(out, accuracy, markdown + "\n", headline)
+    all_onsets = accuracy.filter(pl.col("onsets") == "all")
+    medians = {
+        f"{r['dataset'][:24]} {r['method']}": float(r["median_ms"])
+        for r in all_onsets.iter_rows(named=True)
+    }
+    bar_chart(medians, "caption onset error (median)", "ms", out / "onsets.png")
     print(markdown)
     print(f"\nwrote {parquet} and {report}")
-    ratio = float(cost["refine_share_of_asr"][0])
     return 0 if ratio <= 0.05 else 1
 
 
-def _grid(media: Path) -> ConstructedSpeech:
-    """GRID's clip and its word alignment (1/25000 s units) as truth."""
-    samples = np.asarray(decode_audio(str(media / f"{GRID_CLIP}.mpg"), RATE_HZ), np.float32)
-    truth = []
-    for line in (media / f"{GRID_CLIP}.align").read_text().splitlines():
-        start, end, label = line.split()
-        if label != "sil":
-            truth.append(TruthWord(label, int(start) / 25000, int(end) / 25000, False))
-    return ConstructedSpeech(samples, tuple(truth))
+def _aligned(registry: Registry, item: MediaItem) -> ConstructedSpeech:
+    """A registry clip and its word alignment as truth."""
+    samples = np.asarray(decode_audio(str(item.path), RATE_HZ), np.float32)
+    words = registry.word_times(item)
+    return ConstructedSpeech(samples, tuple(TruthWord(w, s, e, False) for w, s, e in words))
 
 
 def _cost(path: Path, transcriber: Transcriber, settings: Settings, repeats: int) -> pl.DataFrame:
@@ -133,6 +145,6 @@ def _cost(path: Path, transcriber: Transcriber, settings: Settings, repeats: int
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarking captions", description=__doc__)
+    parser = suite_parser("captions", __doc__)
     parser.add_argument("--repeats", type=int, default=5, help="refinement timing repeats")
     return parser.parse_args(argv)

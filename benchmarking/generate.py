@@ -43,12 +43,13 @@ from ai_video.pipeline.generate_steps import (
 )
 from ai_video.types import ScenePlan, TimeSpan
 from benchmarking.common import (
+    bar_chart,
     bench_settings,
     machine_info,
     markdown_table,
-    media_root,
-    results_dir,
+    open_suite,
     stopwatch,
+    suite_parser,
     write_report,
 )
 from benchmarking.generate_bare import bare_short
@@ -95,8 +96,12 @@ Then the sky swirls with stars, like a painting, and the city finally rests unti
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and write ``benchmarking/results/generate/{runs.parquet,report.md}``."""
     args = _parse(argv)
-    media = args.media or media_root()
-    out = args.out or results_dir("generate", fresh=True)
+    suite = open_suite("generate", args)
+    script = SCRIPT
+    if suite.quick:  # 2 scenes at 180x320, no MoviePy (peers compares renders)
+        script = "## ".join(SCRIPT.split("## ")[:3])
+        args.size, args.skip_moviepy, args.repeats = args.size or "180x320", True, 1
+    out = suite.out
     work = out / "work"
     overrides: dict[str, object] = {"cache.enabled": False, "platform": args.platform}
     if args.size:
@@ -105,11 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides[f"platforms.{args.platform}.height_px"] = int(height)
     settings = bench_settings(overrides)
     options = GenerateOptions(
-        visuals_dir=media / "broll", music=media / "talking" / "liveportrait_s18.mp4"
+        visuals_dir=suite.registry.root / "broll",  # the registry's b-roll kind folder
+        music=suite.registry.one(tags=("music",)).path,
     )
     script_path = work / "script.md"
     work.mkdir(parents=True, exist_ok=True)
-    script_path.write_text(SCRIPT, encoding="utf-8")
+    script_path.write_text(script, encoding="utf-8")
     rows: list[dict[str, object]] = []
 
     cpu_start = _cpu_s()
@@ -127,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _row("end_to_end", "total with model load", 0, job[0] + load[0], cpu_done - cpu_start)
     )
 
-    comp = _composition_inputs(parse_script(SCRIPT), models, settings, options, work)
+    comp = _composition_inputs(parse_script(script), models, settings, options, work)
     rows.append(_row("bare", "tts (models loaded)", 0, comp.tts_s))
     for repeat in range(args.repeats):
         rows.append(_timed_composition("ai_video", repeat, comp, options.music, settings, work))
@@ -136,25 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(_timed_composition("moviepy", repeat, comp, options.music, settings, work))
     raw = pl.DataFrame(rows)
     duration = probe(result.video, settings.media).duration_s
-    _, report = write_report(out, raw, _markdown(raw, duration, settings, args))
+    walls = {str(r["name"]): float(r["wall_s"]) for r in raw.iter_rows(named=True)
+             if r["section"] == "end_to_end"}  # fmt: skip
+    headline = {"short_s": duration, "job_wall_s": walls["job total"],
+                "model_load_s": walls["models (load)"]}  # fmt: skip
+    _, report = write_report(out, raw, _markdown(raw, duration, settings, args), headline)
+    bar_chart(walls, "generate job", "wall seconds", out / "stages.png")
     shutil.rmtree(work, ignore_errors=True)  # rendered media of licensed b-roll stays local
     print(report.read_text(encoding="utf-8"))
     return 0
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarking generate", description=__doc__)
+    parser = suite_parser("generate", __doc__)
     parser.add_argument("--platform", default="tiktok", help="output platform (default tiktok)")
     parser.add_argument("--repeats", type=int, default=1, help="composition A/B repeats")
     parser.add_argument("--skip-moviepy", action="store_true", help="measure ai_video only")
     parser.add_argument("--size", help="output WxH instead of the platform's (quick checks)")
-    parser.add_argument("--quick", action="store_true", help="540x960, no MoviePy")
-    parser.add_argument("--media", type=Path, default=None, help="media folder")
-    parser.add_argument("--out", type=Path, default=None, help="results folder")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.size, args.skip_moviepy = args.size or "540x960", True
-    return args
+    return parser.parse_args(argv)
 
 
 def _row(
@@ -270,7 +275,8 @@ def _markdown(
         "# Generate benchmark",
         "",
         f"{machine_info().line()}.",
-        f"Script: 8 scenes, short of {duration_s:.1f} s at {preset.width_px}x{preset.height_px} "
+        f"Script: {'2' if args.skip_moviepy and args.size == '180x320' else '8'} scenes, "
+        f"short of {duration_s:.1f} s at {preset.width_px}x{preset.height_px} "
         f"{preset.fps:g} fps, b-roll library + music, libx264 {settings.render.x264_preset} "
         f"crf {settings.render.x264_crf}.",
         "",

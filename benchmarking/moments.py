@@ -4,16 +4,16 @@ Two inputs with ground truth by construction: the hand-built long talk (exact wo
 ASR-style faults at pauses; see ``tests/curate/long_talk.py``) with and without the MiniLM
 embedder, and real speech (JFK, LJSpeech, LibriVox, a repeated passage) concatenated at known
 times and transcribed with whisper tiny.en (``tests/curate/test_moments_media.py``).
-Writes ``benchmarking/results/moments/{runs.parquet,report.md}``.
+Writes ``runs.parquet``, ``report.md``, ``fragments.png``; ``--quick`` skips the real-ASR input.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -22,7 +22,14 @@ from ai_video.config import CurateConfig, MomentsConfig, Settings
 from ai_video.curate.distinct import content_words, jaccard
 from ai_video.curate.moments import find_moments
 from ai_video.types import MomentsResult, SpeechActivity, Topic, Transcript
-from benchmarking.common import machine_info, markdown_table, media_root, results_dir, write_report
+from benchmarking.common import (
+    bar_chart,
+    machine_info,
+    markdown_table,
+    open_suite,
+    suite_parser,
+    write_report,
+)
 
 PROMPTS = (
     "ask what you can do for your country",
@@ -30,6 +37,7 @@ PROMPTS = (
     "what citizens owe to their homeland",
 )
 ABSENT = "quantum computing and semiconductor chips"
+HEADLINE = ("clips", "fragment_starts", "boundary_crossings", "topic_precision", "topic_recall")
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ class Case:
     start_tolerance_s: tuple[float, float]
 
 
-def _cases(with_real: bool) -> list[Case]:
+def _cases(with_real: bool, media: Path) -> list[Case]:
     from tests.curate.long_talk import long_talk
 
     talk = long_talk()
@@ -68,7 +76,7 @@ def _cases(with_real: bool) -> list[Case]:
     if with_real:
         from tests.curate.test_moments_media import build_real_talk
 
-        real = build_real_talk(media_root())
+        real = build_real_talk(media)
         cases.append(
             Case(
                 "real ASR",
@@ -152,13 +160,14 @@ def _measure(case: Case, embedder: TextEmbedder | None) -> dict[str, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the moments evaluation and write the report."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking moments")
+    """Run the moments evaluation and write the report (``--quick``: the hand-built talk only)."""
+    parser = suite_parser("moments", __doc__)
     parser.add_argument("--no-real", action="store_true", help="skip the real-ASR input")
     args = parser.parse_args(argv)
+    suite = open_suite("moments", args)
     embedder = TextEmbedder("bundled:all-MiniLM-L6-v2", device="cpu")
     rows = []
-    for case in _cases(not args.no_real):
+    for case in _cases(not (args.no_real or suite.quick), suite.registry.root):
         rows.append(_measure(case, None))
         rows.append(_measure(case, embedder))
     frame = pl.DataFrame(rows)
@@ -168,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{info.date} on {info.host} ({info.cpu_model}, {info.logical_cpus} CPUs, "
         f"load {info.load_avg_1m:.1f})\n\n{markdown_table(frame)}\n"
     )
-    out = results_dir("moments", fresh=True)
-    write_report(out, frame, markdown)
+    best = frame.filter(pl.col("embedder") == "MiniLM").row(-1, named=True)
+    headline = {f"{best['input']} MiniLM {k}": best[k] for k in HEADLINE}
+    write_report(suite.out, frame, markdown, headline)
+    labels = [f"{r['input']} {r['embedder']}" for r in rows]
+    fragments = dict(zip(labels, frame["fragment_starts"].cast(float), strict=True))
+    bar_chart(fragments, "clips starting mid-sentence", "clips", suite.out / "fragments.png")
     print(markdown)
     return 0

@@ -5,12 +5,11 @@ with the speaker collector (every face, landmarks, mouth motion), plus track lin
 diarization and voice-to-face matching; audio decoding, VAD and ASR are not timed (they
 run either way). Each variant runs ``--repeats`` times and the least CPU time counts (the
 machine is shared; the ffmpeg decode process is not counted). Prints a Markdown table
-and writes ``results/speakers/runs.parquet``.
+and writes ``runs.parquet``, ``report.md`` and ``throughput.png``.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,9 +27,14 @@ from ai_video.config import Settings
 from ai_video.media.audio import decode_audio
 from ai_video.media.frames import analysis_fps, stream_frames
 from ai_video.media.probe import probe
-from benchmarking.common import media_root, results_dir
-
-DEFAULT_SOURCES = ("talking/dfrf_cnn2_25fps.mp4", "talking/liveportrait_s18.mp4")
+from benchmarking.common import (
+    bar_chart,
+    machine_info,
+    markdown_table,
+    open_suite,
+    suite_parser,
+    write_report,
+)
 
 
 def _fastest(action: Callable[[], Any], repeats: int) -> tuple[float, Any]:
@@ -97,24 +101,39 @@ def measure(
 
 def main(argv: Sequence[str]) -> int:
     """Run the speaker-analysis benchmark; 0 on success."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarking speakers")
-    parser.add_argument("sources", nargs="*", type=Path, help="videos (default: shared media)")
+    parser = suite_parser("speakers", __doc__)
+    parser.add_argument("sources", nargs="*", type=Path, help="videos (default: registry)")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args(list(argv))
-    sources = args.sources or [media_root() / s for s in DEFAULT_SOURCES]
+    suite = open_suite("speakers", args)
+    reg = suite.registry
+    if args.sources:
+        sources = list(args.sources)
+    elif suite.quick:
+        sources = [reg.one("talking", ("speech", "face")).path]
+    else:
+        speech = reg.one("talking", ("speech", "face"), longest=True)
+        sources = [speech.path, reg.one("talking", ("face",), without=("speech",)).path]
+    repeats = args.repeats  # 2: the first run of each part also warms its models up
     settings = Settings()
     encoder = VoiceEncoder()
-    rows = [measure(Path(s), settings, encoder, args.repeats) for s in sources]
+    rows = [measure(Path(s), settings, encoder, repeats) for s in sources]
     table = pl.DataFrame(rows)
-    table.write_parquet(results_dir("speakers") / "runs.parquet")
-    print("| source | s | visual before | with faces | link | diarize | match | speaker share |"
-          " src-s/wall-s before -> after |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['source']} | {r['duration_s']:.1f} | {r['visual_plain_s']:.2f} | "
-            f"{r['visual_with_faces_s']:.2f} | {r['link_s']:.3f} | {r['diarize_s']:.2f} | "
-            f"{r['match_s']:.3f} | {100 * r['speaker_share']:.0f}% | "
-            f"{r['throughput_plain']:.1f} -> {r['throughput_speakers']:.1f} |"
-        )
+    markdown = "\n\n".join(
+        [
+            "# Speaker analysis cost (CPU seconds, least of repeats)",
+            f"{machine_info().line()}; {repeats} repeat(s).",
+            markdown_table(table, 3),
+        ]
+    )
+    first = rows[0]
+    headline = {
+        "source": first["source"],
+        "speaker_share": first["speaker_share"],
+        "src_s_per_cpu_s_with_speakers": first["throughput_speakers"],
+    }
+    write_report(suite.out, table, markdown + "\n", headline)
+    speeds = {str(r["source"]): float(r["throughput_speakers"]) for r in rows}
+    bar_chart(speeds, "speaker analysis", "source s per CPU s", suite.out / "throughput.png")
+    print(markdown)
     return 0

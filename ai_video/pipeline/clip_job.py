@@ -22,6 +22,7 @@ from typing import Any
 
 from ai_video.config import Settings, with_cleanup_asr
 from ai_video.edit.plan import plan_clip
+from ai_video.pipeline.analyze_job import submit_analysis
 from ai_video.pipeline.backend import Backend, JobScope, LocalBackend
 from ai_video.pipeline.clip_manifest import ClipRecord
 from ai_video.pipeline.finishing import finish_plans
@@ -29,19 +30,7 @@ from ai_video.pipeline.outputs import build_manifest, publish_clip, publish_expo
 from ai_video.pipeline.requests import ClipJobResult, ClipRequest, ProgressFn, no_progress
 from ai_video.pipeline.source import open_source
 from ai_video.pipeline.stage_metrics import new_stage_context, stage_summary
-from ai_video.pipeline.stages import (
-    AUDIO,
-    CURATE,
-    DIARIZE,
-    LANGUAGE,
-    RENDER,
-    SPEAKERS,
-    SPEECH,
-    TRANSCRIBE,
-    VISUALS,
-    WORD_TIMING,
-    SceneFacts,
-)
+from ai_video.pipeline.stages import CURATE, RENDER, TRANSCRIBE, VISUALS, SceneFacts
 from ai_video.pipeline.stages.broll import cutaway_plans
 from ai_video.types import EditPlan, EncoderProfile, MomentsResult, Transcript
 
@@ -71,22 +60,16 @@ def run_clip_job(
         job = JobScope(ctx, open_source(request.source, work, settings), settings)
         encoder = detect_encoder(settings.render, settings.media)
         progress("probe", 1.0)
-        wav = be.submit(AUDIO, job)
-        visual_h = be.submit(VISUALS, job)
-        speech_h = be.submit(SPEECH, job, wav)
-        language_h = be.submit(LANGUAGE, job, wav, speech_h)
-        transcript_h = be.submit(TRANSCRIBE, job, wav, language_h)
-        words_h = be.submit(WORD_TIMING, job, transcript_h, speech_h, wav)
-        turns_h = be.submit(SPEAKERS, job, be.submit(DIARIZE, job, wav, speech_h), visual_h)
-        moments_h = be.submit(CURATE, job, words_h, speech_h, visual_h, turns_h)
-        transcript, scene, moments = _await(be, progress, words_h, visual_h, moments_h)
-        turns = be.get(turns_h)
+        a = submit_analysis(be, job)  # issue 15: the analysis stages, shared with analyze
+        wav, language_h = a.wav, a.language
+        transcript, scene, moments = _await(be, progress, a.words, a.visuals, a.moments)
+        turns = be.get(a.turns)
         plans = [
             plan_clip(job.src, m.clip, transcript, (scene.visual, scene.tracks, turns), settings)
             for m in moments.moments
         ]
         plans = finish_plans(be, wav, transcript, plans, settings)  # --clean, --brand
-        plans = cutaway_plans(be, job, words_h, moments_h, plans)  # --broll (issue 14)
+        plans = cutaway_plans(be, job, a.words, a.moments, plans)  # --broll (issue 14)
         clips = _render_and_publish(be, job, out_dir, plans, encoder, moments, progress)
         summary = stage_summary(ctx, started)
         manifest = build_manifest(

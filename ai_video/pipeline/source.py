@@ -63,7 +63,11 @@ def probe_source(path: Path, settings: Settings) -> MediaInfo:
 
 
 def open_source(
-    source: str, work_dir: Path, settings: Settings, needs_video: bool = True
+    source: str,
+    work_dir: Path,
+    settings: Settings,
+    needs_video: bool = True,
+    needs_audio: bool = True,  # issue 15: `analyze` reads silent videos (shots, faces)
 ) -> SourceRef:
     """Fetch (URLs) and probe a source; reject input the job cannot use."""
     from ai_video.media.fetch import resolve_source
@@ -73,6 +77,7 @@ def open_source(
     info = probe_source(path, settings)
     if needs_video:
         require_video(info)
-    require_audio(info)
+    if needs_audio:
+        require_audio(info)
     fingerprint = source_fingerprint(path, settings.tenant.cache_namespace)
     return SourceRef(path=path, fingerprint=fingerprint, info=info)
