@@ -1474,7 +1474,10 @@ class AdmissionConfig(Section):
         300.0, gt=0, description="Estimated footprint of one render (one ffmpeg encode)."
     )
     cpu_busy_frac: float = Field(
-        0.95, gt=0, le=1, description="CPU use (0..1) above which no more work is started."
+        0.95,
+        gt=0,
+        le=1,
+        description="CPU use (0..1) above which no more work is started; 1 ignores the CPU.",
     )
     max_step: int = Field(
         1, ge=1, description="Most the limit grows in one decision (its effect is measured first)."

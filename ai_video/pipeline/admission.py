@@ -33,7 +33,7 @@ MEMORY_OVER = "memory_over"
 MEMORY_FULL = "memory_full"
 """Not enough room for one more unit: hold at what runs."""
 CPU_BUSY = "cpu_busy"
-"""The CPUs are saturated: hold at what runs."""
+"""CPU use is above ``cpu_busy_frac``: hold at what runs."""
 IDLE = "idle"
 """Nothing waits: keep the limit."""
 HEADROOM = "headroom"
@@ -99,7 +99,7 @@ def decide_limit(
         return Decision(clamp(sample.running - 1), MEMORY_OVER)
     if sample.queued <= 0:
         return Decision(clamp(current), IDLE)
-    if sample.running > 0 and sample.cpu_busy_frac >= cpu_busy_frac:
+    if sample.running > 0 and sample.cpu_busy_frac > cpu_busy_frac:
         return Decision(clamp(sample.running), CPU_BUSY)
     fits = math.floor(room_mb / unit_mb) if unit_mb > 0 else sample.queued
     if fits <= 0:
@@ -147,8 +147,9 @@ class AdmissionController:
     """Keeps one adaptive limit (videos in flight, or renders) for one scheduler.
 
     Call :meth:`limit` with the scheduler's queue depth and running count; it re-decides at
-    most every ``interval_s``. The per-unit footprint starts at the configured estimate and
-    grows to the largest footprint measured per running unit.
+    most every ``interval_s``. Each running unit counts at the larger of the configured
+    estimate and the footprint measured per running unit, so a job that has just started
+    is charged for what it will grow to.
     """
 
     def __init__(
@@ -165,6 +166,7 @@ class AdmissionController:
         self._cfg = cfg
         self._bounds = bounds
         self._unit_mb = unit_mb
+        self._configured_unit_mb = unit_mb
         self._cpu_busy = cpu_busy
         self._memory = memory
         self._clock = clock
@@ -212,7 +214,7 @@ class AdmissionController:
         self.peak_memory_mb = max(self.peak_memory_mb, memory.used_mb)
         self._learn_unit(memory.used_mb, running)
         sample = LoadSample(
-            memory_used_mb=memory.used_mb,
+            memory_used_mb=self._committed_mb(memory.used_mb, running),
             memory_limit_mb=memory.limit_mb,
             cpu_busy_frac=self._cpu_busy(),
             queued=queued,
@@ -229,12 +231,20 @@ class AdmissionController:
         )
 
     def _learn_unit(self, used_mb: float, running: int) -> None:
-        """Idle usage is the baseline; above it, usage per running unit is a footprint."""
+        """Idle usage is the baseline; above it, usage per running unit is the footprint
+        (never taken below the configured estimate)."""
         if running == 0:
             self._idle_used_mb = used_mb
         elif self._idle_used_mb is not None:
             measured = (used_mb - self._idle_used_mb) / running
-            self._unit_mb = max(self._unit_mb, measured)
+            self._unit_mb = max(self._configured_unit_mb, measured)
+
+    def _committed_mb(self, used_mb: float, running: int) -> float:
+        """Usage counting every running unit at its full footprint: a unit that just started
+        has not grown yet, but will (so admission never races ahead of measurement)."""
+        if self._idle_used_mb is None:
+            return used_mb
+        return max(used_mb, self._idle_used_mb + self._unit_mb * running)
 
 
 def job_controller(

@@ -21,8 +21,7 @@ def test_batch_runs_higher_priority_first_and_keeps_list_order_within_a_level(
     rows = [("a", ""), ("b", "2"), ("c", "0"), ("d", "2"), ("e", "-1"), ("f", "7")]
     listing = tmp_path / "sources.csv"
     listing.write_text(
-        "video_id,source,priority\n"
-        + "".join(f"{vid},missing-{vid}.mp4,{p}\n" for vid, p in rows)
+        "video_id,source,priority\n" + "".join(f"{vid},missing-{vid}.mp4,{p}\n" for vid, p in rows)
     )
     items = read_source_list(listing)
     assert [i.priority for i in items] == [0, 2, 0, 2, -1, 7]
