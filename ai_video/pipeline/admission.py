@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -131,11 +132,32 @@ class MemoryReading:
 
 
 def read_memory(budget_mb: float | None) -> MemoryReading:
-    """With a budget: this process tree's RSS against it; without: the machine's memory."""
+    """With a budget: this process tree's RSS against it; without: the machine's memory (the
+    container's, when a cgroup v2 memory limit is set: psutil sees the host's)."""
     if budget_mb is not None:
         return MemoryReading(process_tree_rss_mb(), budget_mb)
     vm = psutil.virtual_memory()
-    return MemoryReading((vm.total - vm.available) / MB, vm.total / MB)
+    machine = MemoryReading((vm.total - vm.available) / MB, vm.total / MB)
+    container = cgroup_memory(CGROUP_DIR)
+    if container is not None and container.limit_mb < machine.limit_mb:
+        return container
+    return machine
+
+
+CGROUP_DIR = Path("/sys/fs/cgroup")
+"""Where a cgroup v2 container sees its own memory.max and memory.current."""
+
+
+def cgroup_memory(folder: Path) -> MemoryReading | None:
+    """The cgroup v2 memory use and limit under ``folder``; None without a numeric limit."""
+    try:
+        limit = (folder / "memory.max").read_text().strip()
+        current = (folder / "memory.current").read_text().strip()
+    except OSError:
+        return None
+    if not (limit.isdigit() and current.isdigit()):
+        return None  # "max": no limit set
+    return MemoryReading(int(current) / MB, int(limit) / MB)
 
 
 def psutil_cpu_busy() -> float:

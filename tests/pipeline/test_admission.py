@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from ai_video.pipeline.admission import (
     Decision,
     LoadSample,
     MemoryReading,
+    cgroup_memory,
     decide_limit,
     process_tree_rss_mb,
 )
@@ -151,3 +153,12 @@ def test_priority_line_is_highest_first_and_fifo_within_a_priority() -> None:
         line.push(name, priority)
     assert line.remove(lambda n: n == "c") == 1
     assert [line.pop() for _ in range(len(line))] == ["f", "b", "d", "a", "e"]
+
+
+def test_a_container_memory_limit_is_read_from_cgroup_v2_files(tmp_path: Path) -> None:
+    assert cgroup_memory(tmp_path) is None  # no cgroup files
+    (tmp_path / "memory.max").write_text("max\n")
+    (tmp_path / "memory.current").write_text("1048576\n")
+    assert cgroup_memory(tmp_path) is None  # no limit set
+    (tmp_path / "memory.max").write_text(f"{4 * 1024**3}\n")
+    assert cgroup_memory(tmp_path) == MemoryReading(1.0, 4096.0)
