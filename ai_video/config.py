@@ -1458,8 +1458,8 @@ class AdmissionConfig(Section):
     memory_budget_mb: float | None = Field(
         None,
         gt=0,
-        description="Memory the work may use, measured on this process tree (RSS, children "
-        "included); None = the machine's total memory, measured machine-wide.",
+        description="Memory the work may use, measured on this process tree (PSS, children "
+        "included); None = the machine's (or container's) memory, measured machine-wide.",
     )
     memory_reserve_frac: float = Field(
         0.1, ge=0, lt=1, description="Share of the budget kept free as a safety margin."

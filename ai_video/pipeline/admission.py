@@ -51,7 +51,7 @@ class LoadSample:
     """One reading of the signals a decision uses (memory in MiB, CPU as 0..1)."""
 
     memory_used_mb: float
-    """What counts against the limit: the process tree's RSS, or the machine's used memory."""
+    """What counts against the limit: the process tree's PSS, or the machine's used memory."""
     memory_limit_mb: float
     """The budget, or the machine's total memory."""
     cpu_busy_frac: float
@@ -111,16 +111,26 @@ def decide_limit(
     return Decision(clamp(wanted), HEADROOM)
 
 
-def process_tree_rss_mb(pid: int | None = None) -> float:
-    """Resident memory of a process and all its descendants, in MiB."""
+def process_tree_memory_mb(pid: int | None = None) -> float:
+    """Memory of a process and all its descendants, in MiB: the sum of their proportional
+    set sizes (a page shared by k processes counts 1/k in each, so shared pages count once,
+    as a memory cgroup charges them; summed RSS counts a forked child's pages twice). RSS
+    where PSS is not readable."""
     root = psutil.Process(pid)
     total = 0
     for proc in (root, *root.children(recursive=True)):
         try:
-            total += proc.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            total += _pss_or_rss(proc)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue  # ended between listing and reading
     return total / MB
+
+
+def _pss_or_rss(proc: psutil.Process) -> int:
+    try:
+        return int(proc.memory_full_info().pss)
+    except (psutil.AccessDenied, AttributeError):
+        return int(proc.memory_info().rss)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +142,10 @@ class MemoryReading:
 
 
 def read_memory(budget_mb: float | None) -> MemoryReading:
-    """With a budget: this process tree's RSS against it; without: the machine's memory (the
-    container's, when a cgroup v2 memory limit is set: psutil sees the host's)."""
+    """With a budget: this process tree's memory (PSS) against it; without: the machine's
+    memory (the container's, when a cgroup v2 memory limit is set: psutil sees the host's)."""
     if budget_mb is not None:
-        return MemoryReading(process_tree_rss_mb(), budget_mb)
+        return MemoryReading(process_tree_memory_mb(), budget_mb)
     vm = psutil.virtual_memory()
     machine = MemoryReading((vm.total - vm.available) / MB, vm.total / MB)
     container = cgroup_memory(CGROUP_DIR)

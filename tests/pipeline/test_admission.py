@@ -23,7 +23,7 @@ from ai_video.pipeline.admission import (
     MemoryReading,
     cgroup_memory,
     decide_limit,
-    process_tree_rss_mb,
+    process_tree_memory_mb,
 )
 from ai_video.pipeline.job_queue import PriorityLine
 
@@ -126,11 +126,11 @@ def test_disabled_controller_runs_at_the_ceiling() -> None:
     assert ctl.decisions[DISABLED] == 1
 
 
-def test_process_tree_rss_counts_children() -> None:
+def test_process_tree_memory_counts_children() -> None:
     import subprocess
     import sys
 
-    alone = process_tree_rss_mb()
+    alone = process_tree_memory_mb()
     child = subprocess.Popen(
         [sys.executable, "-c", "b = bytearray(200 * 1024 * 1024); import time; time.sleep(30)"]
     )
@@ -138,10 +138,10 @@ def test_process_tree_rss_counts_children() -> None:
         import time
 
         deadline = time.monotonic() + 20
-        while process_tree_rss_mb() - alone < 150 and time.monotonic() < deadline:
+        while process_tree_memory_mb() - alone < 150 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert process_tree_rss_mb() - alone >= 150
-        assert process_tree_rss_mb(os.getpid()) >= process_tree_rss_mb(child.pid)
+        assert process_tree_memory_mb() - alone >= 150
+        assert process_tree_memory_mb(os.getpid()) >= process_tree_memory_mb(child.pid)
     finally:
         child.kill()
         child.wait()
@@ -162,3 +162,23 @@ def test_a_container_memory_limit_is_read_from_cgroup_v2_files(tmp_path: Path) -
     assert cgroup_memory(tmp_path) is None  # no limit set
     (tmp_path / "memory.max").write_text(f"{4 * 1024**3}\n")
     assert cgroup_memory(tmp_path) == MemoryReading(1.0, 4096.0)
+
+
+def test_pages_a_forked_child_shares_are_counted_once() -> None:
+    """Summed RSS would count the 300 MiB twice once a child is forked; PSS splits them."""
+    import time
+
+    block = bytearray(300 * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page
+    before = process_tree_memory_mb()
+    pid = os.fork()
+    if pid == 0:  # the child only sleeps; it shares every page with the parent
+        time.sleep(5)
+        os._exit(0)
+    try:
+        time.sleep(0.5)
+        assert process_tree_memory_mb() - before < 100
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    del block

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ai_video.config import Settings
-from ai_video.pipeline.admission import process_tree_rss_mb
+from ai_video.pipeline.admission import process_tree_memory_mb
 from ai_video.pipeline.runtime import run_clip_request
 from ai_video.serve.execution import ThreadJobRunner
 from ai_video.serve.jobs import JobOptions, JobRecord, JobState, new_id
@@ -38,7 +38,7 @@ class PeakSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, process_tree_rss_mb())
+            self.peak_mb = max(self.peak_mb, process_tree_memory_mb())
             time.sleep(0.05)
 
     def __enter__(self) -> PeakSampler:
@@ -59,7 +59,7 @@ RESERVE = 0.1
 @pytest.fixture
 def budget_mb() -> float:
     """Room for two jobs, not three, on top of what this process holds now (and a reserve)."""
-    return (process_tree_rss_mb() + 2 * JOB_MB) / (1 - RESERVE) + 100
+    return (process_tree_memory_mb() + 2 * JOB_MB) / (1 - RESERVE) + 100
 
 
 def test_jobs_queue_under_a_memory_budget_and_all_finish(
