@@ -1,9 +1,8 @@
 """Adaptive concurrency on real jobs: with a memory budget, every submitted job finishes, the
 process tree's peak RSS (sampled with psutil) stays under the budget, and the limit moves.
 
-Jobs run the real clip pipeline on threads (the API's runner without Ray): each job builds
-its own models, so two at once take about twice the memory of one, which is what the
-controller has to see coming.
+Jobs run the real clip pipeline on threads (the API's runner without Ray), each building its
+own models: the controller has to charge a job that just started for what it will grow to.
 """
 
 from __future__ import annotations
@@ -50,9 +49,10 @@ class PeakSampler:
         self._thread.join()
 
 
-JOB_MB = 2300.0
-"""One cold job's peak footprint here (its own models, frames, ffmpeg), measured: about
-1.7 GB alone, 2.2 GB each with two side by side."""
+JOB_MB = 1500.0
+"""One cold job's footprint (its models, frames, ffmpeg) as the controller is told: measured
+here as about 1.4 GiB of PSS for a first job (a second in the same process adds less: the
+model files' pages are shared)."""
 RESERVE = 0.1
 
 
