@@ -726,6 +726,7 @@ class Settings(BaseSettings):
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
     broll: BrollConfig = Field(default_factory=lambda: BrollConfig())  # issue 14
     cutaway: CutawayConfig = Field(default_factory=lambda: CutawayConfig())  # issue 14
+    admission: AdmissionConfig = Field(default_factory=lambda: AdmissionConfig())  # issue 16
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -1573,7 +1574,7 @@ class CutawayConfig(Section):
     )
 
 
-Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-14)
+Settings.model_rebuild(raise_errors=False)  # sections declared after Settings (9-14)
 
 
 def caption_style(settings: Settings) -> CaptionStyle:
@@ -1626,3 +1627,61 @@ def _brand_caption_fields(brand: BrandKit | None, template: bool) -> dict[str, A
         fields |= {"box_colour": brand.box_colour, "emphasis_colour": brand.emphasis_colour}
     out: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
     return out
+
+
+# --- issue 16: adaptive concurrency (admission control) and job priorities -------------------
+
+
+class AdmissionConfig(Section):
+    """How many videos (and renders) run at once, following measured memory/CPU headroom.
+
+    The ceilings are the existing knobs (``ray.max_concurrent_videos`` for a batch,
+    ``serve.max_running_jobs`` for the API) and ``max_renders``; the controller
+    (pipeline/admission.py) never goes above them, and lowers the limit, down to the floors,
+    when memory or CPU runs short, so work waits in the queue instead of over-subscribing.
+    """
+
+    enabled: bool = Field(
+        True, description="Adapt concurrency to headroom; off: always run up to the ceilings."
+    )
+    min_videos: int = Field(1, ge=1, description="Videos in flight never drop below this.")
+    min_renders: int = Field(1, ge=1, description="Renders side by side never drop below this.")
+    max_renders: int = Field(
+        4, ge=1, description="Most renders side by side in a batch (render gate ceiling)."
+    )
+    memory_budget_mb: float | None = Field(
+        None,
+        gt=0,
+        description="Memory the work may use, measured on this process tree (PSS, children "
+        "included); None = the machine's (or container's) memory, measured machine-wide.",
+    )
+    memory_reserve_frac: float = Field(
+        0.1, ge=0, lt=1, description="Share of the budget kept free as a safety margin."
+    )
+    video_memory_mb: float = Field(
+        1200.0,
+        gt=0,
+        description="First estimate of one video's footprint (models, frames, ffmpeg); "
+        "replaced by the measured footprint when that is larger.",
+    )
+    render_memory_mb: float = Field(
+        300.0, gt=0, description="Estimated footprint of one render (one ffmpeg encode)."
+    )
+    cpu_busy_frac: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="CPU use (0..1) above which no more work is started; 1 ignores the CPU.",
+    )
+    max_step: int = Field(
+        1, ge=1, description="Most the limit grows in one decision (its effect is measured first)."
+    )
+    interval_s: float = Field(
+        1.0, gt=0, description="Shortest time between two decisions (samples are cached)."
+    )
+    max_priority: int = Field(
+        10, ge=0, description="Highest job priority an API caller may ask for (and lowest: -it)."
+    )
+
+
+Settings.model_rebuild()  # resolve AdmissionConfig (issue 16)

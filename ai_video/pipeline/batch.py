@@ -1,10 +1,13 @@
 """Many videos: a source list in, clips per video and one results table out.
 
-The driver keeps a bounded window of videos in flight (``ray.max_concurrent_videos``); each
-video is the clip job's own small DAG of Ray tasks and model-actor calls, so ASR of one
-video overlaps the visual pass and renders of others while the shared model actors stay
-loaded once. The window is the backpressure: a new video starts only when one finishes.
-A failing video becomes a failed row (error class and message) and never stops the batch.
+The driver keeps a bounded window of videos in flight; each video is the clip job's own
+small DAG of Ray tasks and model-actor calls, so ASR of one video overlaps the visual pass
+and renders of others while the shared model actors stay loaded once. The window is the
+backpressure: its size follows measured memory/CPU headroom (pipeline/admission.py), up to
+``ray.max_concurrent_videos``, and renders pass a gate sized the same way
+(pipeline/render_gate.py). Videos start highest ``priority`` first, in list order within a
+priority. A failing video becomes a failed row (error class and message) and never stops
+the batch.
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ import polars as pl
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError, InputError
 from ai_video.media.files import replace_atomic
+from ai_video.pipeline.admission import AdmissionController, Bounds
 from ai_video.pipeline.backend import Backend
 from ai_video.pipeline.clip_job import run_clip_job
+from ai_video.pipeline.job_queue import PriorityLine
+from ai_video.pipeline.render_gate import GatedBackend, ResizableGate
 from ai_video.pipeline.requests import ClipRequest
 from ai_video.pipeline.stage_metrics import flush_metrics
 
@@ -46,6 +52,8 @@ class BatchItem:
     video_id: str
     source: str
     overrides: dict[str, object]
+    priority: int = 0
+    """Higher starts first; equal priorities keep list order."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,22 @@ def read_source_list(path: Path) -> list[BatchItem]:
             for col, key in OPTION_COLUMNS.items()
             if col in row and row[col] is not None
         }
-        items.append(BatchItem(video_id=vid, source=source, overrides=overrides))
+        priority = _priority(row.get("priority"), path, len(items) + 1)
+        items.append(BatchItem(vid, source, overrides, priority))
     return items
+
+
+def _priority(value: object, path: Path, row: int) -> int:
+    """A row's ``priority`` cell as an int (empty: 0); raises InputError otherwise."""
+    if value is None or value == "":
+        return 0
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise InputError(f"{path}: row {row}: priority {value!r} is not a number") from None
+    if not number.is_integer():
+        raise InputError(f"{path}: row {row}: priority {value!r} is not a whole number")
+    return int(number)
 
 
 VIDEO_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -130,26 +152,65 @@ def run_batch(
     backend: Backend,
     on_progress: Callable[[BatchProgress], None] = lambda p: None,
 ) -> Path:
-    """Clip every item, ``max_concurrent_videos`` at a time; write results.parquet."""
+    """Clip every item, highest priority first, as many at a time as headroom allows (up to
+    ``ray.max_concurrent_videos``); write results.parquet and admission.parquet."""
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
     rows: list[BatchRow] = []
-    window = max(1, settings.ray.max_concurrent_videos)
-    with ThreadPoolExecutor(max_workers=window, thread_name_prefix="video") as pool:
+    videos, renders = batch_controllers(settings)
+    gated = GatedBackend(backend, ResizableGate(renders), frozenset({"render"}))
+    ceiling = max(1, settings.ray.max_concurrent_videos)
+    queue: PriorityLine[BatchItem] = PriorityLine()
+    for item in items:
+        queue.push(item, item.priority)
+    with ThreadPoolExecutor(max_workers=ceiling, thread_name_prefix="video") as pool:
         pending: dict[Future[BatchRow], BatchItem] = {}
-        queue = list(items)
         while queue or pending:
-            while queue and len(pending) < window:
-                item = queue.pop(0)
-                pending[pool.submit(_run_one, item, out_dir, settings, backend)] = item
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while queue and len(pending) < videos.limit(len(queue), len(pending)):
+                item = queue.pop()
+                pending[pool.submit(_run_one, item, out_dir, settings, gated)] = item
+            done, _ = wait(
+                pending, timeout=settings.admission.interval_s, return_when=FIRST_COMPLETED
+            )
             for fut in done:
                 pending.pop(fut)
                 rows.append(fut.result())
-            write_results(out_dir, rows)
-            on_progress(_progress(rows, len(items), time.time() - started))
+            if done:
+                write_results(out_dir, rows)
+                on_progress(_progress(rows, len(items), time.time() - started))
+    gated.close()
     flush_metrics(out_dir)
+    write_admission(out_dir, (videos, renders))
     return write_results(out_dir, rows)
+
+
+def batch_controllers(settings: Settings) -> tuple[AdmissionController, AdmissionController]:
+    """The controllers of a batch: videos in flight, and renders side by side."""
+    cfg = settings.admission
+    ceiling = max(1, settings.ray.max_concurrent_videos)
+    videos = AdmissionController(
+        cfg, "videos", Bounds(min(cfg.min_videos, ceiling), ceiling), cfg.video_memory_mb
+    )
+    renders = AdmissionController(
+        cfg, "renders", Bounds(cfg.min_renders, cfg.max_renders), cfg.render_memory_mb
+    )
+    return videos, renders
+
+
+def write_admission(out_dir: Path, controllers: tuple[AdmissionController, ...]) -> Path:
+    """Write admission.parquet: every change of each adaptive limit, with its reason."""
+    table = pl.DataFrame(
+        [
+            {"scope": c.scope, "t_s": t, "limit": limit, "reason": reason}
+            for c in controllers
+            for t, limit, reason in c.history
+        ],
+        schema={"scope": pl.Utf8, "t_s": pl.Float64, "limit": pl.Int64, "reason": pl.Utf8},
+    )
+    path = out_dir / "admission.parquet"
+    with replace_atomic(path) as partial:
+        table.write_parquet(partial)
+    return path
 
 
 def _run_one(item: BatchItem, out_dir: Path, settings: Settings, backend: Backend) -> BatchRow:

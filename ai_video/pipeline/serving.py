@@ -4,8 +4,10 @@ This is the only place the FastAPI app of serve/app.py meets Ray: :class:`ClipSe
 the Serve ingress deployment (one replica, no CPU of its own; HTTP on loopback unless the
 operator says otherwise), and :class:`RayJobRunner` starts each accepted job as a Ray task
 that runs the clip pipeline (whose stages are Ray tasks and actors in turn). At most
-``serve.max_running_jobs`` jobs run at once; the rest wait here in FIFO order and show as
-``queued``. A replica that starts re-queues every unfinished job (see create_app).
+``serve.max_running_jobs`` jobs run at once, fewer when memory or CPU headroom is short
+(pipeline/admission.py); the rest wait here, highest priority first and FIFO within a
+priority, and show as ``queued``. A replica that starts re-queues every unfinished job
+(see create_app).
 
     ai-video serve                 -> serve_forever(settings, parts): local Ray + Serve, blocks
     serve run cluster/serve-config.yaml -> ai_video.serve.deployment:app(args): on a cluster
@@ -19,7 +21,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from ray import serve
 from ray.serve.deployment import Application, Deployment
 
 from ai_video.config import ServeConfig, Settings
+from ai_video.pipeline.admission import job_controller, psutil_cpu_busy
+from ai_video.pipeline.job_queue import PriorityLine
 from ai_video.pipeline.ray_backend import ray_session
 from ai_video.pipeline.requests import ClipJobFn
 from ai_video.pipeline.runtime import run_clip_request
@@ -52,6 +55,9 @@ class QueuedJob(Protocol):
 
     @property
     def attempt(self) -> int: ...
+
+    @property
+    def priority(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,23 @@ def run_job_task(parts: ServiceParts, job: QueuedJob, settings: Settings) -> str
         store.close()
 
 
+def ray_cpu_busy() -> float:
+    """Share of the cluster's CPUs held by tasks and actors (psutil's view without Ray)."""
+    if not ray.is_initialized():
+        return psutil_cpu_busy()
+    total = float(ray.cluster_resources().get("CPU", 0.0))  # type: ignore[no-untyped-call]
+    free = float(ray.available_resources().get("CPU", 0.0))  # type: ignore[no-untyped-call]
+    return 1.0 - free / total if total > 0 else 0.0
+
+
 class RayJobRunner:
-    """Starts jobs as Ray tasks, at most ``serve.max_running_jobs`` at a time."""
+    """Starts jobs as Ray tasks, as many at a time as :func:`job_controller` allows."""
 
     def __init__(self, settings: Settings, parts: ServiceParts) -> None:
         self._settings = settings
         self._parts = parts
-        self._waiting: deque[QueuedJob] = deque()
+        self.admission = job_controller(settings, ray_cpu_busy)
+        self._waiting: PriorityLine[QueuedJob] = PriorityLine()
         self._running: dict[str, tuple[QueuedJob, Any]] = {}
         self._wake = threading.Condition()
         self._stopped = False
@@ -97,13 +113,13 @@ class RayJobRunner:
     def submit(self, job: QueuedJob) -> None:
         """Queue a recorded job; it starts when a running slot is free."""
         with self._wake:
-            self._waiting.append(job)
+            self._waiting.push(job, job.priority)
             self._wake.notify()
 
     def cancel(self, job_id: str) -> None:
         """Drop a waiting job, or cancel a running job's task (and its stage tasks)."""
         with self._wake:
-            self._waiting = deque(j for j in self._waiting if j.id != job_id)
+            self._waiting.remove(lambda j: j.id == job_id)
             running = self._running.get(job_id)
         if running is not None:
             ray.cancel(running[1], recursive=True)
@@ -126,7 +142,7 @@ class RayJobRunner:
                 self._start_waiting()
                 refs = [ref for _, ref in self._running.values()]
                 if not refs:
-                    self._wake.wait(timeout=1.0)
+                    self._wake.wait(timeout=self._settings.admission.interval_s)
                     continue
             done, _ = ray.wait(refs, num_returns=len(refs), timeout=_WAIT_S)
             for ref in done:
@@ -138,10 +154,11 @@ class RayJobRunner:
                     )
 
     def _start_waiting(self) -> None:
-        limit = self._settings.serve.max_running_jobs
         cpus = 0 if self._settings.ray.enabled else 1
-        while self._waiting and len(self._running) < limit:
-            job = self._waiting.popleft()
+        while self._waiting and len(self._running) < self.admission.limit(
+            len(self._waiting), len(self._running)
+        ):
+            job = self._waiting.pop()
             task = run_job_task.options(name=f"job-{job.id[:8]}", num_cpus=cpus)
             ref = task.remote(self._parts, job, self._settings)
             self._running[job.id] = (job, ref)

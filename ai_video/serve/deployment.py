@@ -15,7 +15,7 @@ from ai_video.pipeline import serving
 from ai_video.pipeline.requests import ClipJobFn
 from ai_video.serve.app import create_app
 from ai_video.serve.execution import execute_job
-from ai_video.serve.jobs import JobRecord, JobStore, JobWithdrawn
+from ai_video.serve.jobs import ERROR_WORKER_DIED, JobRecord, JobStore, JobWithdrawn
 from ai_video.serve.sql_store import open_store
 
 
@@ -27,7 +27,7 @@ def _execute(
 
 def _record_crash(store: JobStore, job: JobRecord, reason: str) -> None:
     with contextlib.suppress(JobWithdrawn):  # deleted or re-queued meanwhile: nothing to record
-        store.fail(job.id, job.attempt, reason)
+        store.fail(job.id, job.attempt, reason, ERROR_WORKER_DIED)
 
 
 PARTS = serving.ServiceParts(

@@ -8,12 +8,13 @@ throttled store writes; a write that finds the job deleted or re-queued stops th
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -22,8 +23,11 @@ from typing import Protocol
 
 from ai_video.config import Settings
 from ai_video.errors import AiVideoError
+from ai_video.pipeline.admission import job_controller
+from ai_video.pipeline.job_queue import PriorityLine
 from ai_video.pipeline.requests import ClipJobFn, ClipJobResult, ClipRequest
 from ai_video.serve.jobs import (
+    ERROR_INTERNAL,
     Clock,
     JobNotFound,
     JobOutcome,
@@ -204,13 +208,13 @@ def _run_claimed(
         result = run_clip_request(request, job_settings, progress)
         verify_outputs(result, job_settings)
     except AiVideoError as exc:
-        store.fail(job.id, job.attempt, public_error(str(exc), settings))
+        store.fail(job.id, job.attempt, public_error(str(exc), settings), type(exc).__name__)
         return ExecutionResult.FAILED
     except Exception as exc:
         log.exception("job %s failed unexpectedly", job.id)
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         reason = f"internal error: {type(exc).__name__}: {detail}"  # OSError: no file names
-        store.fail(job.id, job.attempt, public_error(reason, settings))
+        store.fail(job.id, job.attempt, public_error(reason, settings), ERROR_INTERNAL)
         return ExecutionResult.FAILED
     progress.finish(result.stage_wall_s)
     store.complete(job.id, job.attempt, _outcome(result, progress.stages))
@@ -256,36 +260,58 @@ def _remove_if_deleted(store: JobStore, paths: JobPaths, job_id: str) -> None:
 
 
 class ThreadJobRunner:
-    """Runs jobs on a small thread pool in this process (serving without Ray)."""
+    """Runs jobs on threads in this process (serving without Ray): highest priority first,
+    as many at once as the admission controller allows (up to ``serve.max_running_jobs``)."""
 
     def __init__(self, settings: Settings, store: JobStore, run_clip_request: ClipJobFn) -> None:
         self._settings = settings
         self._store = store
         self._run_clip = run_clip_request
+        self.admission = job_controller(settings)
         self._pool = ThreadPoolExecutor(
-            max_workers=settings.serve.max_running_jobs, thread_name_prefix="job"
+            max_workers=max(1, settings.serve.max_running_jobs), thread_name_prefix="job"
         )
-        self._lock = threading.Lock()
-        self._pending: dict[str, Future[ExecutionResult]] = {}
+        self._cond = threading.Condition()
+        self._waiting: PriorityLine[JobRecord] = PriorityLine()
+        self._running: set[str] = set()
+        self._stopped = False
+        self._dispatcher = threading.Thread(target=self._dispatch, name="job-dispatch", daemon=True)
+        self._dispatcher.start()
 
     def submit(self, job: JobRecord) -> None:
         """Queue a recorded job for execution."""
-        future = self._pool.submit(execute_job, job, self._settings, self._store, self._run_clip)
-        with self._lock:
-            self._pending[job.id] = future
-        future.add_done_callback(lambda _f: self._forget(job.id))
+        with self._cond:
+            self._waiting.push(job, job.priority)
+            self._cond.notify_all()
 
     def cancel(self, job_id: str) -> None:
         """Drop a queued job; a running one stops at its next progress write."""
-        with self._lock:
-            future = self._pending.get(job_id)
-        if future is not None:
-            future.cancel()
+        with self._cond:
+            self._waiting.remove(lambda job: job.id == job_id)
 
     def close(self) -> None:
-        """Wait for running jobs and stop the threads."""
+        """Stop starting jobs, wait for running ones and stop the threads."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        self._dispatcher.join(timeout=5)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _forget(self, job_id: str) -> None:
-        with self._lock:
-            self._pending.pop(job_id, None)
+    def _dispatch(self) -> None:
+        with self._cond:
+            while not self._stopped:
+                while self._waiting and len(self._running) < self.admission.limit(
+                    len(self._waiting), len(self._running)
+                ):
+                    job = self._waiting.pop()
+                    self._running.add(job.id)
+                    future = self._pool.submit(
+                        execute_job, job, self._settings, self._store, self._run_clip
+                    )
+                    future.add_done_callback(functools.partial(self._finished, job.id))
+                self._cond.wait(timeout=self._settings.admission.interval_s)
+
+    def _finished(self, job_id: str, _future: object) -> None:
+        with self._cond:
+            self._running.discard(job_id)
+            self._cond.notify_all()

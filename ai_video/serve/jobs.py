@@ -52,6 +52,7 @@ MAX_CLIPS = 20
 CLIP_SECONDS = (1.0, 600.0)
 MAX_PROMPT_CHARS = 500
 MAX_MODEL_NAME_CHARS = 100
+MAX_PRIORITY = 1000
 _COLOUR = r"^#[0-9A-Fa-f]{6}$"
 _FONT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"
 
@@ -82,7 +83,8 @@ class CaptionStyleOptions(BaseModel):
 
 
 class JobOptions(BaseModel):
-    """What a caller may choose per job; each maps to a setting (see :meth:`overrides`)."""
+    """What a caller may choose per job; each maps to a setting (see :meth:`overrides`),
+    except ``priority``, which orders the queue."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -113,6 +115,13 @@ class JobOptions(BaseModel):
     broll_mode: CutawayMode | None = Field(
         None, description="full (b-roll replaces the frame) or pip (picture in picture)."
     )
+    priority: int | None = Field(
+        None,
+        ge=-MAX_PRIORITY,
+        le=MAX_PRIORITY,
+        description="Higher runs first; FIFO within a priority (default 0; the server may "
+        "allow less: admission.max_priority).",
+    )  # issue 16
 
     def overrides(self, settings: Settings) -> dict[str, Any]:
         """Dotted-key settings overrides for :meth:`Settings.with_overrides`."""
@@ -138,6 +147,11 @@ class JobOptions(BaseModel):
             raise ConfigError(f"invalid asr_model: {self.asr_model!r} is not offered here")
         if self.broll and settings.cutaway.library is None and settings.cutaway.search != "online":
             raise ConfigError("invalid broll: this server has no b-roll library (cutaway.library)")
+        top = settings.admission.max_priority
+        if self.priority is not None and abs(self.priority) > top:
+            raise ConfigError(
+                f"invalid priority: {self.priority} (this server allows -{top}..{top})"
+            )
         chosen = settings.with_overrides(self.overrides(settings))
         chosen.clip_length_range()
         return chosen
@@ -195,6 +209,11 @@ class JobRecord:
     cache_hits: int = 0
     cache_misses: int = 0
 
+    @property
+    def priority(self) -> int:
+        """Scheduling priority: higher runs first (issue 16)."""
+        return self.options.priority or 0
+
 
 @dataclass(frozen=True)
 class JobOutcome:
@@ -232,6 +251,15 @@ class AdmissionLimits:
     max_recent: int
     max_active: int
 
+
+ERROR_OTHER = "other"
+"""Error kind of a failure recorded without one (before kinds existed)."""
+ERROR_INTERNAL = "internal"
+"""Error kind of an unexpected (non-AiVideoError) exception."""
+ERROR_WORKER_DIED = "worker_died"
+"""Error kind of a job whose worker process died (killed, out of memory)."""
+ERROR_GAVE_UP = "gave_up"
+"""Error kind of a job that ran out of attempts (each ended with its server)."""
 
 RATE_LIMITED = "rate"
 TOO_MANY_ACTIVE = "active"
@@ -292,8 +320,8 @@ class JobStore(Protocol):
         """Mark the job succeeded; raises JobWithdrawn."""
         ...
 
-    def fail(self, job_id: str, attempt: int, reason: str) -> None:
-        """Mark the job failed with a reason; raises JobWithdrawn."""
+    def fail(self, job_id: str, attempt: int, reason: str, kind: str = ERROR_OTHER) -> None:
+        """Mark the job failed with a reason and its kind (for metrics); raises JobWithdrawn."""
         ...
 
     def delete(self, job_id: str, owner_key_id: str) -> JobRecord:
@@ -317,6 +345,14 @@ class JobStore(Protocol):
 
     def stage_histograms(self, bounds_s: Sequence[float]) -> list[StageHistogram]:
         """Per-stage wall-time histograms over finished runs."""
+        ...
+
+    def error_counts(self) -> dict[str, int]:
+        """Failed jobs by error kind, deleted ones included (issue 16)."""
+        ...
+
+    def cache_totals(self) -> tuple[int, int]:
+        """Stage-cache hits and misses summed over finished jobs (issue 16)."""
         ...
 
 

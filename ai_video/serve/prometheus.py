@@ -1,7 +1,10 @@
-"""Prometheus text for GET /metrics, read from the job store at scrape time.
+"""Prometheus text for GET /metrics, read from the job store and the runner at scrape time.
 
-Nothing is counted in memory: jobs by state, queue depth and stage-duration histograms all
-come from the store, so every replica reports the same numbers and a restart loses none.
+Job counts, queue depth, stage-duration histograms, errors by kind and cache totals come
+from the store, so every replica reports the same numbers and a restart loses none. The
+adaptive-concurrency figures (issue 16) come from the runner's admission controller, the
+one in this process. ``cluster/grafana/dashboards/ai_video.json`` queries these names; a
+test checks every name it queries is in a real scrape.
 """
 
 from __future__ import annotations
@@ -9,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
-from ai_video.serve.jobs import JobState, JobStore
+from ai_video.pipeline.admission import MB, REASONS, AdmissionController
+from ai_video.serve.jobs import ACTIVE_STATES, JobState, JobStore
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -36,6 +45,16 @@ class JobStoreCollector(Collector):
             "Jobs accepted and waiting to run.",
             value=counts.get(JobState.QUEUED, 0),
         )
+        finished = CounterMetricFamily(
+            "ai_video_jobs_finished",
+            "Jobs that reached an end state (rate() of it is the throughput).",
+            labels=["state"],
+        )
+        for state in JobState:
+            if state not in ACTIVE_STATES:
+                finished.add_metric([state.value], counts.get(state, 0))
+        yield finished
+        yield from self._errors_and_cache()
         stages = HistogramMetricFamily(
             "ai_video_stage_duration_seconds",
             "Wall time of pipeline stages in finished jobs.",
@@ -47,12 +66,73 @@ class JobStoreCollector(Collector):
             stages.add_metric([hist.stage], buckets, hist.sum_s)
         yield stages
 
+    def _errors_and_cache(self) -> Iterator[Metric]:
+        errors = CounterMetricFamily(
+            "ai_video_job_errors", "Failed jobs by error kind.", labels=["kind"]
+        )
+        for kind, count in sorted(self._store.error_counts().items()):
+            errors.add_metric([kind], count)
+        yield errors
+        hits, misses = self._store.cache_totals()
+        yield CounterMetricFamily(
+            "ai_video_cache_hits", "Stage-cache hits summed over finished jobs.", value=hits
+        )
+        yield CounterMetricFamily(
+            "ai_video_cache_misses", "Stage-cache misses summed over finished jobs.", value=misses
+        )
 
-def metrics_text(store: JobStore, buckets_s: Sequence[float]) -> bytes:
-    """The Prometheus exposition text for the store's current state."""
+
+class AdmissionCollector(Collector):
+    """The runner's adaptive concurrency: current limit, decisions by reason, footprints."""
+
+    def __init__(self, controller: AdmissionController) -> None:
+        self._controller = controller
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the admission metric families for one scrape."""
+        c = self._controller
+        yield _scoped_gauge(
+            "ai_video_admission_limit",
+            "Current adaptive limit of work in flight (jobs, videos or renders).",
+            c.scope,
+            c.current,
+        )
+        decisions = CounterMetricFamily(
+            "ai_video_admission_decisions",
+            "Admission decisions by reason (memory_over, memory_full, cpu_busy, idle, ...).",
+            labels=["scope", "reason"],
+        )
+        for reason in REASONS:
+            decisions.add_metric([c.scope, reason], c.decisions.get(reason, 0))
+        yield decisions
+        yield _scoped_gauge(
+            "ai_video_admission_unit_memory_bytes",
+            "Memory one more unit of work is expected to take (configured or measured).",
+            c.scope,
+            c.unit_mb * MB,
+        )
+        yield _scoped_gauge(
+            "ai_video_admission_peak_memory_bytes",
+            "Largest memory use the controller measured (process tree or machine).",
+            c.scope,
+            c.peak_memory_mb * MB,
+        )
+
+
+def metrics_text(store: JobStore, buckets_s: Sequence[float], runner: object = None) -> bytes:
+    """The Prometheus exposition text for the store's state (and the runner's admission)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(JobStoreCollector(store, buckets_s))
+    controller = getattr(runner, "admission", None)
+    if isinstance(controller, AdmissionController):
+        registry.register(AdmissionCollector(controller))
     return generate_latest(registry)
+
+
+def _scoped_gauge(name: str, doc: str, scope: str, value: float) -> GaugeMetricFamily:
+    gauge = GaugeMetricFamily(name, doc, labels=["scope"])
+    gauge.add_metric([scope], value)
+    return gauge
 
 
 def _le(bound: float) -> str:

@@ -41,6 +41,7 @@ def job_to_row(job: JobRecord) -> dict[str, Any]:
         "cache_hits": job.cache_hits,
         "cache_misses": job.cache_misses,
         "deleted_at": None,
+        "priority": job.priority,
     }
 
 

@@ -37,6 +37,8 @@ jobs_table = sa.Table(
     sa.Column("cache_misses", sa.Integer, nullable=False),
     sa.Column("deleted_at", sa.Float),
     sa.Column("heartbeat_at", sa.Float),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error_kind", sa.String(64)),
     sa.Index("ix_jobs_owner_created", "owner_key_id", "created_at"),
 )
 
@@ -49,8 +51,17 @@ stage_runs_table = sa.Table(
     sa.Column("wall_s", sa.Float, nullable=False),
 )
 
-_ADDED_COLUMNS = {"api_keys": ("expires_at", "revoked_at"), "jobs": ("heartbeat_at",)}
-"""Columns added after the first release: created on older stores at startup (FLOAT, NULL)."""
+_ADDED_COLUMNS = {
+    "api_keys": (("expires_at", "FLOAT"), ("revoked_at", "FLOAT")),
+    "jobs": (
+        ("heartbeat_at", "FLOAT"),
+        ("priority", "INTEGER NOT NULL DEFAULT 0"),
+        ("error_kind", "VARCHAR(64)"),
+    ),
+}
+"""Columns added after the first release, with their SQL type: created on older stores at
+startup (issue 16: ``priority``, 0 for existing jobs, as if submitted without one;
+``error_kind``, NULL for failures recorded before it existed)."""
 
 
 def create_schema(engine: sa.Engine) -> None:
@@ -60,6 +71,6 @@ def create_schema(engine: sa.Engine) -> None:
     for table, columns in _ADDED_COLUMNS.items():
         present = {c["name"] for c in inspector.get_columns(table)}
         with engine.begin() as conn:
-            for column in columns:
+            for column, sql_type in columns:
                 if column not in present:
-                    conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} FLOAT"))
+                    conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from ai_video.config import ServeConfig
 from ai_video.serve.jobs import (
     ACTIVE_STATES,
+    ERROR_GAVE_UP,
+    ERROR_OTHER,
     AdmissionLimits,
     ApiKey,
     Clock,
@@ -215,11 +217,12 @@ class SqlJobStore:
                     ],
                 )
 
-    def fail(self, job_id: str, attempt: int, reason: str) -> None:
-        """Mark the job failed with a reason; raises JobWithdrawn."""
+    def fail(self, job_id: str, attempt: int, reason: str, kind: str = ERROR_OTHER) -> None:
+        """Mark the job failed with a reason and its kind (for metrics); raises JobWithdrawn."""
         self._update_attempt(
-            job_id, attempt, state=JobState.FAILED.value, finished_at=self._clock(), error=reason
-        )
+            job_id, attempt, state=JobState.FAILED.value, finished_at=self._clock(), error=reason,
+            error_kind=kind,
+        )  # fmt: skip
 
     def delete(self, job_id: str, owner_key_id: str) -> JobRecord:
         """Hide the job from its owner and withdraw it from any executor; raises JobNotFound."""
@@ -262,7 +265,7 @@ class SqlJobStore:
         query = (
             sa.select(_jobs.c.id, _jobs.c.attempt)
             .where(active, _jobs.c.deleted_at.is_(None))
-            .order_by(_jobs.c.created_at)
+            .order_by(_jobs.c.priority.desc(), _jobs.c.created_at, _jobs.c.id)
         )
         with self._engine.connect() as conn:
             unfinished = conn.execute(query).all()
@@ -271,7 +274,8 @@ class SqlJobStore:
             given_up = max_attempts is not None and attempt >= max_attempts
             values: dict[str, Any] = (
                 {"state": JobState.FAILED.value, "finished_at": self._clock(),
-                 "error": f"gave up after {attempt} attempts (each ended with the server)"}
+                 "error": f"gave up after {attempt} attempts (each ended with the server)",
+                 "error_kind": ERROR_GAVE_UP}
                 if given_up
                 else {"attempt": attempt + 1, "state": JobState.QUEUED.value,
                       "started_at": None, "stages": []}
@@ -316,6 +320,27 @@ class SqlJobStore:
             )
             for row in rows
         ]
+
+    def error_counts(self) -> dict[str, int]:
+        """Failed jobs by error kind, deleted ones included."""
+        kind = sa.func.coalesce(_jobs.c.error_kind, ERROR_OTHER)
+        query = (
+            sa.select(kind, sa.func.count())
+            .where(_jobs.c.state == JobState.FAILED.value)
+            .group_by(kind)
+        )
+        with self._engine.connect() as conn:
+            return {str(k): int(n) for k, n in conn.execute(query)}
+
+    def cache_totals(self) -> tuple[int, int]:
+        """Stage-cache hits and misses summed over finished jobs."""
+        query = sa.select(
+            sa.func.coalesce(sa.func.sum(_jobs.c.cache_hits), 0),
+            sa.func.coalesce(sa.func.sum(_jobs.c.cache_misses), 0),
+        )
+        with self._engine.connect() as conn:
+            hits, misses = conn.execute(query).one()
+        return int(hits), int(misses)
 
     def _update_attempt(
         self, job_id: str, held_attempt: int, conn: sa.Connection | None = None, **values: Any

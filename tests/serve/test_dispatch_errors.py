@@ -21,6 +21,7 @@ class _Job:
     id: str
     attempt: int
     marker_dir: str
+    priority: int = 0
 
 
 class _Store:
