@@ -671,6 +671,7 @@ class Settings(BaseSettings):
     api_options: ApiOptionsConfig = Field(default_factory=lambda: ApiOptionsConfig())
     tenant: TenantConfig = Field(default_factory=lambda: TenantConfig())
     finishing: FinishingConfig = Field(default_factory=lambda: FinishingConfig())
+    live_ops: LiveOpsConfig = Field(default_factory=lambda: LiveOpsConfig())  # issues 15/16
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -1377,6 +1378,45 @@ class FinishingConfig(Section):
     )
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     brand: BrandKit | None = Field(None, description="Brand kit (--brand FILE), or none.")
+
+
+# --------------------------------------------------------------------------- issues 15/16: live ops
+
+
+class LiveOpsConfig(Section):
+    """Cheap status reads, Server-Sent Events for jobs, and the admin /ops view."""
+
+    status_cache_s: float = Field(
+        0.5,
+        ge=0,
+        description="A job's status is read from the store at most this often per replica; "
+        "readers in between get the cached record (0 = every read goes to the store).",
+    )
+    key_cache_s: float = Field(
+        0.0,
+        ge=0,
+        description="A presented API key is looked up in the store at most this often; a "
+        "revoked or expired key stops working within this time (0 = at once; concurrent "
+        "requests with one key still share one lookup).",
+    )
+    cache_max_entries: int = Field(
+        10_000, ge=1, description="Cached job records and keys per replica, at most."
+    )
+    events_poll_s: float = Field(
+        0.5, gt=0, description="How often a job's event stream looks for a change."
+    )
+    events_max_s: float = Field(
+        3600.0, gt=0, description="A job event stream closes after this long (clients reconnect)."
+    )
+    ops_interval_s: float = Field(
+        2.0, gt=0, description="How often the /ops stream sends a new snapshot."
+    )
+    ops_window_s: float = Field(
+        3600.0, gt=0, description="Throughput, latency percentiles and errors cover this window."
+    )
+    node_probe_timeout_s: float = Field(
+        3.0, gt=0, description="How long the /ops view waits for each Ray node's stats."
+    )
 
 
 Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-13)

@@ -737,3 +737,26 @@ class BrollSearcher(Protocol):
     def search(self, query: str, top_k: int) -> list[BrollMatch]:
         """The ``top_k`` best assets for ``query``, best first."""
         ...
+
+
+# --- issues 15/16: live operations view (per-node stats, sampled by pipeline/ops_metrics.py) ---
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStats:
+    """One cluster node's load as sampled on the node itself (the /ops view shows these)."""
+
+    node_id: str
+    address: str
+    cpu_count: int
+    cpu_percent: float | None
+    """Whole-node CPU use over a short window, 0..100; None when the node did not answer."""
+    memory_used_bytes: int | None
+    memory_total_bytes: int | None
+    gpu_count: int = 0
+    gpu_percent: float | None = None
+    """Mean GPU utilization over the node's GPUs, 0..100; None without GPUs or NVML."""
+    gpu_memory_used_bytes: int | None = None
+    gpu_memory_total_bytes: int | None = None
+    running_jobs: tuple[str, ...] = ()
+    """Short ids (first 8 hex digits) of the jobs whose job task runs on this node."""

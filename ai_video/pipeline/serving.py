@@ -31,11 +31,16 @@ from ray import serve
 from ray.serve.deployment import Application, Deployment
 
 from ai_video.config import ServeConfig, Settings
+from ai_video.pipeline.ops_metrics import ray_node_stats
 from ai_video.pipeline.ray_backend import ray_session
 from ai_video.pipeline.requests import ClipJobFn
 from ai_video.pipeline.runtime import run_clip_request
+from ai_video.types import NodeStats
 
 log = logging.getLogger(__name__)
+
+NodeStatsFn = Callable[[float], list[NodeStats]]
+"""``node_stats(timeout_s)``: load of every node (pipeline/ops_metrics.py)."""
 
 ServeApplication = Application
 """A built (not yet running) Serve application."""
@@ -61,8 +66,9 @@ class ServiceParts:
     Each part is a module-level function, so Ray ships it to workers by reference.
     """
 
-    build_app: Callable[[Settings, Any, Any], FastAPI]
-    """``build_app(settings, store, runner)``: the FastAPI app of one replica."""
+    build_app: Callable[[Settings, Any, Any, NodeStatsFn], FastAPI]
+    """``build_app(settings, store, runner, node_stats)``: the FastAPI app of one replica;
+    ``node_stats(timeout_s)`` samples every Ray node for the /ops view."""
     open_store: Callable[[ServeConfig], Any]
     """Opens the job store (closed with ``.close()``)."""
     execute: Callable[[Any, Settings, Any, ClipJobFn], str]
@@ -179,7 +185,7 @@ class ClipService:
     def __init__(self, settings: Settings, parts: ServiceParts) -> None:
         self._store = parts.open_store(settings.serve)
         self._runner = RayJobRunner(settings, parts)
-        self._app = parts.build_app(settings, self._store, self._runner)
+        self._app = parts.build_app(settings, self._store, self._runner, ray_node_stats)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """The ASGI app this replica serves."""

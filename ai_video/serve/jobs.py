@@ -149,6 +149,8 @@ class ApiKey:
     created_at: float
     expires_at: float | None = None
     revoked_at: float | None = None
+    admin: bool = False
+    """May read the operations view (/ops); set at creation (``keys create --admin``)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,33 @@ class AdmissionLimits:
     max_active: int
 
 
+# --- issues 15/16: what the /ops view reads of the store ---
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRun:
+    """One job that ended (succeeded or failed) inside the /ops window; deleted ones too."""
+
+    job_id: str
+    state: JobState
+    finished_at: float
+    error: str | None
+    cache_hits: int
+    cache_misses: int
+
+
+@dataclass(frozen=True)
+class RecentActivity:
+    """The store's side of the /ops view at one moment."""
+
+    counts: dict[JobState, int]
+    """Jobs in each state now (as /metrics counts them)."""
+    running_ids: tuple[str, ...]
+    finished: tuple[FinishedRun, ...]
+    stage_walls: tuple[tuple[str, float], ...]
+    """(stage, wall seconds) of every stage of the succeeded runs in ``finished``."""
+
+
 RATE_LIMITED = "rate"
 TOO_MANY_ACTIVE = "active"
 
@@ -229,8 +258,10 @@ TOO_MANY_ACTIVE = "active"
 class JobStore(Protocol):
     """Durable record of API keys and jobs."""
 
-    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
-        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
+    def add_key(
+        self, name: str, key_hash: str, expires_at: float | None = None, admin: bool = False
+    ) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``; admin keys read /ops)."""
         ...
 
     def key_for_hash(self, key_hash: str) -> ApiKey:
@@ -306,6 +337,10 @@ class JobStore(Protocol):
 
     def stage_histograms(self, bounds_s: Sequence[float]) -> list[StageHistogram]:
         """Per-stage wall-time histograms over finished runs."""
+        ...
+
+    def recent_activity(self, since: float) -> RecentActivity:
+        """Jobs by state now, running jobs, and runs finished since ``since`` (the /ops view)."""
         ...
 
 
