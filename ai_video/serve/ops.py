@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -26,7 +27,7 @@ from ai_video.serve.cached_reads import TtlCache
 from ai_video.serve.events import job_event_routes
 from ai_video.serve.jobs import ApiKey, JobState, JobStore
 from ai_video.serve.ops_snapshot import OpsSnapshot, build_snapshot
-from ai_video.serve.schemas import API_PREFIX, read_manifest
+from ai_video.serve.schemas import API_PREFIX
 from ai_video.types import NodeStats
 
 NodeStatsFn = Callable[[float], list[NodeStats]]
@@ -70,12 +71,19 @@ class OpsBoard:
             self._source_s = {k: v for k, v in self._source_s.items() if k in set(job_ids)}
         for job_id in job_ids:
             if job_id not in self._source_s:
-                try:
-                    manifest = read_manifest(self._out_dir(job_id) / "manifest.json")
-                    self._source_s[job_id] = manifest.source.duration_s
-                except Exception:  # deleted job or unreadable manifest: no source time
-                    self._source_s[job_id] = 0.0
+                self._source_s[job_id] = _source_duration_s(self._out_dir(job_id))
         return {k: self._source_s[k] for k in job_ids}
+
+
+def _source_duration_s(out_dir: Path) -> float:
+    """``source.duration_s`` of a finished job's manifest.json (0 when it is gone or unreadable).
+
+    Only that field is read (not the whole manifest model): manifests can be large.
+    """
+    try:
+        return float(orjson.loads((out_dir / "manifest.json").read_bytes())["source"]["duration_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 async def _snapshot_events(board: OpsBoard, cfg: LiveOpsConfig) -> AsyncIterator[ServerSentEvent]:
