@@ -4,14 +4,16 @@ Ray's state API needs the dashboard, which a local Ray here runs without, so the
 measured on each node by a zero-CPU probe task pinned to it (``NodeAffinitySchedulingStrategy``):
 psutil for CPU and memory, NVML (the copy Ray itself uses) for GPUs, and the process table for
 job tasks (Ray titles a worker process ``ray::<task name>``; serving.py names job tasks
-``job-<first 8 id digits>``). The node list comes from the GCS (``ray.nodes()``), so a node that
-does not answer in time still shows, without figures. serve/ gets :func:`ray_node_stats` through
-:class:`~ai_video.pipeline.serving.ServiceParts` and never imports ray; :func:`sample_local_node`
-serves the same view of this machine when the API runs without Ray.
+``job-<first 8 id digits>``; only worker processes of the probed node's raylet count, since
+several raylets can share a machine). The node list comes from the GCS (``ray.nodes()``), so
+a node that does not answer in time still shows, without figures. serve/ gets
+:func:`ray_node_stats` through :class:`~ai_video.pipeline.serving.ServiceParts` and never
+imports ray; :func:`sample_local_node` serves the same view of this machine without Ray.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import socket
@@ -29,15 +31,24 @@ _JOB_TITLE = re.compile(r"^ray::" + JOB_TASK_PREFIX + r"([0-9a-f]{8})\b")
 _CPU_WINDOW_S = 0.25
 
 
-def running_job_ids() -> tuple[str, ...]:
-    """Short ids of the job tasks whose worker process runs on this machine."""
+def running_job_ids(raylet_pid: int | None = None) -> tuple[str, ...]:
+    """Short ids of the job tasks running here: on this machine, or (``raylet_pid``) in worker
+    processes of that raylet only (several raylets may share one machine)."""
     found: set[str] = set()
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info.get("cmdline") or []
         match = _JOB_TITLE.match(" ".join(cmdline)) if cmdline else None
-        if match:
+        if match and (raylet_pid is None or _descends_from(proc, raylet_pid)):
             found.add(match.group(1))
     return tuple(sorted(found))
+
+
+def _descends_from(proc: psutil.Process, ancestor_pid: int) -> bool:
+    """Whether ``ancestor_pid`` is a parent of ``proc`` (at any depth)."""
+    try:
+        return any(parent.pid == ancestor_pid for parent in proc.parents())
+    except psutil.Error:  # the process ended meanwhile
+        return False
 
 
 def _gpu_figures() -> tuple[int, float | None, int | None, int | None]:
@@ -60,8 +71,11 @@ def _gpu_figures() -> tuple[int, float | None, int | None, int | None]:
         nvml.nvmlShutdown()
 
 
-def sample_local_node(node_id: str = "", address: str = "") -> NodeStats:
-    """This machine's CPU (over a short window), memory, GPUs and running job tasks."""
+def sample_local_node(
+    node_id: str = "", address: str = "", raylet_pid: int | None = None
+) -> NodeStats:
+    """This machine's CPU (over a short window), memory, GPUs and running job tasks (of the
+    raylet ``raylet_pid`` only, when given)."""
     cpu = psutil.cpu_percent(interval=_CPU_WINDOW_S)
     memory = psutil.virtual_memory()
     gpus, gpu_pct, gpu_used, gpu_total = _gpu_figures()
@@ -76,13 +90,23 @@ def sample_local_node(node_id: str = "", address: str = "") -> NodeStats:
         gpu_percent=gpu_pct,
         gpu_memory_used_bytes=gpu_used,
         gpu_memory_total_bytes=gpu_total,
-        running_jobs=running_job_ids(),
+        running_jobs=running_job_ids(raylet_pid),
     )
 
 
 @ray.remote(num_cpus=0, max_retries=0)
 def _probe(node_id: str, address: str) -> NodeStats:
-    return sample_local_node(node_id, address)
+    """Runs in a worker process, started (directly or not) by its node's raylet."""
+    return sample_local_node(node_id, address, raylet_pid=_raylet_pid())
+
+
+def _raylet_pid() -> int | None:
+    """The pid of the raylet this worker belongs to (its nearest ``raylet`` ancestor)."""
+    for parent in psutil.Process().parents():
+        with contextlib.suppress(psutil.Error):
+            if parent.name() == "raylet":
+                return int(parent.pid)
+    return None
 
 
 def ray_node_stats(timeout_s: float) -> list[NodeStats]:
