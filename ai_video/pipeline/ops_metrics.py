@@ -1,7 +1,7 @@
 """Per-node load for the /ops view: CPU, memory, GPU and the job tasks running on each node.
 
 Ray's state API needs the dashboard, which a local Ray here runs without, so the numbers are
-measured on each node by a zero-CPU probe task pinned to it (``NodeAffinitySchedulingStrategy``):
+measured on each node by a zero-CPU probe actor pinned to it (``NodeAffinitySchedulingStrategy``):
 psutil for CPU and memory, NVML (the copy Ray itself uses) for GPUs, and the process table for
 job tasks (Ray titles a worker process ``ray::<task name>``; serving.py names job tasks
 ``job-<first 8 id digits>``; only worker processes of the probed node's raylet count, since
@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import re
 import socket
+import threading
 from typing import Any
 
 import psutil
@@ -72,11 +73,14 @@ def _gpu_figures() -> tuple[int, float | None, int | None, int | None]:
 
 
 def sample_local_node(
-    node_id: str = "", address: str = "", raylet_pid: int | None = None
+    node_id: str = "",
+    address: str = "",
+    raylet_pid: int | None = None,
+    cpu_window_s: float | None = _CPU_WINDOW_S,
 ) -> NodeStats:
-    """This machine's CPU (over a short window), memory, GPUs and running job tasks (of the
-    raylet ``raylet_pid`` only, when given)."""
-    cpu = psutil.cpu_percent(interval=_CPU_WINDOW_S)
+    """This machine's CPU (over ``cpu_window_s``, or since the last call when None), memory,
+    GPUs and running job tasks (of the raylet ``raylet_pid`` only, when given)."""
+    cpu = psutil.cpu_percent(interval=cpu_window_s)
     memory = psutil.virtual_memory()
     gpus, gpu_pct, gpu_used, gpu_total = _gpu_figures()
     return NodeStats(
@@ -94,10 +98,20 @@ def sample_local_node(
     )
 
 
-@ray.remote(num_cpus=0, max_retries=0)
-def _probe(node_id: str, address: str) -> NodeStats:
-    """Runs in a worker process, started (directly or not) by its node's raylet."""
-    return sample_local_node(node_id, address, raylet_pid=_raylet_pid())
+@ray.remote(num_cpus=0, max_restarts=0)
+class NodeProbe:
+    """Lives on one node (a zero-CPU actor) and samples it; CPU use is measured since the last
+    sample, so a probe costs no sampling wait and no worker start per snapshot."""
+
+    def __init__(self, node_id: str, address: str) -> None:
+        self._node_id = node_id
+        self._address = address
+        self._raylet_pid = _raylet_pid()
+        psutil.cpu_percent(interval=None)  # starts the CPU window
+
+    def sample(self) -> NodeStats:
+        """This node's figures now."""
+        return sample_local_node(self._node_id, self._address, self._raylet_pid, None)
 
 
 def _raylet_pid() -> int | None:
@@ -109,23 +123,35 @@ def _raylet_pid() -> int | None:
     return None
 
 
+_probes: dict[str, Any] = {}
+"""Node id -> its NodeProbe handle, owned by the process that asks (the Serve replica)."""
+_probes_lock = threading.Lock()
+
+
 def ray_node_stats(timeout_s: float) -> list[NodeStats]:
     """Every alive node of the connected Ray, sampled on the node (no figures if it is late)."""
     known: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
     nodes = [n for n in known if n.get("Alive")]
-    refs = [
-        _probe.options(
-            scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False),
-            name="ops-probe",
-        ).remote(n["NodeID"], n.get("NodeManagerAddress", ""))
-        for n in nodes
-    ]
-    ready, late = ray.wait(refs, num_returns=len(refs), timeout=timeout_s)
-    for ref in late:
-        ray.cancel(ref, force=True)
+    with _probes_lock:
+        for gone in set(_probes) - {n["NodeID"] for n in nodes}:
+            del _probes[gone]  # the actor ends with its last handle
+        for node in nodes:
+            if node["NodeID"] not in _probes:
+                where = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+                probe = NodeProbe.options(scheduling_strategy=where)  # type: ignore[attr-defined]
+                _probes[node["NodeID"]] = probe.remote(
+                    node["NodeID"], node.get("NodeManagerAddress", "")
+                )
+        refs = {n["NodeID"]: _probes[n["NodeID"]].sample.remote() for n in nodes}
+    ready, _late = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
     answers: dict[str, NodeStats] = {}
-    for stats in ray.get(ready):
-        answers[stats.node_id] = stats
+    for node_id, ref in refs.items():
+        if ref in ready:
+            try:
+                answers[node_id] = ray.get(ref)
+            except ray.exceptions.RayActorError:  # the probe died (its node, OOM): a new one next
+                with _probes_lock:
+                    _probes.pop(node_id, None)
     return [answers.get(n["NodeID"]) or _silent(n) for n in nodes]
 
 
