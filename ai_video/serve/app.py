@@ -215,10 +215,11 @@ def _job_routes(ctx: ServiceContext) -> APIRouter:
         page = ctx.store.jobs_page(key.id, size, cursor)
         return JobPageView(jobs=[job_view(j) for j in page.jobs], next_cursor=page.next_cursor)
 
-    @router.get("/jobs/{job_id}")
-    async def get_job(job_id: str, key: CallerKey) -> JobView:
+    @router.get("/jobs/{job_id}", response_model=JobView)
+    async def get_job(job_id: str, key: CallerKey) -> Response:
         """State, per-stage progress, timings and failure reason of one job (a cached read)."""
-        return job_view(await ctx.reads.job(job_id, key.id))
+        body = await ctx.reads.job_json(job_id, key.id)  # issue 15: serialized once per read
+        return Response(body, media_type="application/json")
 
     @router.delete("/jobs/{job_id}", status_code=204, response_class=Response)
     def delete_job(job_id: str, key: CallerKey) -> Response:

@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from ai_video.config import LiveOpsConfig
 from ai_video.serve.auth import NotAuthenticated, bearer_token, hash_api_key
 from ai_video.serve.jobs import ApiKey, JobNotFound, JobRecord, JobStore, UnknownApiKey
+from ai_video.serve.schemas import job_view
 
 T = TypeVar("T")
 
@@ -83,6 +84,8 @@ class LiveReads:
         self._store = store
         self._jobs: TtlCache[JobRecord] = TtlCache(cfg.status_cache_s, cfg.cache_max_entries)
         self._keys: TtlCache[ApiKey] = TtlCache(cfg.key_cache_s, cfg.cache_max_entries)
+        self._views: dict[str, tuple[JobRecord, bytes]] = {}
+        self._max_views = cfg.cache_max_entries
 
     async def authenticate(self, authorization: str | None) -> ApiKey:
         """The caller's live key from its Authorization header; raises NotAuthenticated.
@@ -103,6 +106,19 @@ class LiveReads:
             raise JobNotFound(f"job {job_id} not found")
         return job
 
+    async def job_json(self, job_id: str, owner_key_id: str) -> bytes:
+        """The job's API view as JSON bytes, serialized once per cached record."""
+        job = await self.job(job_id, owner_key_id)
+        known = self._views.get(job_id)
+        if known is not None and known[0] is job:
+            return known[1]
+        body = job_view(job).model_dump_json().encode()
+        if len(self._views) >= self._max_views:
+            self._views.clear()
+        self._views[job_id] = (job, body)
+        return body
+
     def forget_job(self, job_id: str) -> None:
         """Drop a job's cached record (it was deleted or changed by this replica)."""
         self._jobs.forget(job_id)
+        self._views.pop(job_id, None)
