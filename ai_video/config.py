@@ -1417,6 +1417,14 @@ class LiveOpsConfig(Section):
     node_probe_timeout_s: float = Field(
         3.0, gt=0, description="How long the /ops view waits for each Ray node's stats."
     )
+    job_niceness: int = Field(
+        19,
+        ge=0,
+        le=19,
+        description="CPU niceness of the API's job work on Ray (job task, its stage tasks and "
+        "model actors, their ffmpeg): above Ray's workers' 15, so the Serve proxy and replica "
+        "answer first while jobs render; 0 = leave as Ray starts them.",
+    )
 
 
 Settings.model_rebuild()  # resolve the sections declared after Settings (issues 9-13)

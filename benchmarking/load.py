@@ -57,6 +57,8 @@ class LoadPlan:
     rates: tuple[float, ...]
     phase_s: float
     subscribers: int
+    idle: bool = False
+    """Run the rates after the first job ended (a baseline with no job running)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates=tuple(args.rates or ((25.0, 50.0, 100.0) if quick else (25.0, 50.0, 100.0, 200.0))),
         phase_s=args.phase_s or (10.0 if quick else 30.0),
         subscribers=args.subscribers if args.subscribers is not None else (20 if quick else 100),
+        idle=args.idle,
     )
     video = args.video or (args.media or media_root()) / DEFAULT_VIDEO
     machine = machine_info()
@@ -127,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rates", type=float, nargs="+", help="status requests per second")
     parser.add_argument("--phase-s", type=float, help="seconds per rate (default 30; quick 10)")
     parser.add_argument("--subscribers", type=int, help="SSE watchers (default 100; quick 20)")
+    parser.add_argument(
+        "--idle", action="store_true", help="baseline: measure after the one job has ended"
+    )
     parser.add_argument("--video", type=Path, help=f"upload this (default: media/{DEFAULT_VIDEO})")
     return parser
 
@@ -177,11 +183,14 @@ async def run_load(
     async with httpx.AsyncClient(
         base_url=url, headers=headers, limits=limits, timeout=timeout
     ) as http:
-        keeper = asyncio.create_task(_keep_a_job_running(http, video.name, content, state))
-        while not state.running and not keeper.done():
+        keeper = asyncio.create_task(
+            _keep_a_job_running(http, video.name, content, state, plan.idle)
+        )
+        while not (keeper.done() if plan.idle else state.running or keeper.done()):
             await asyncio.sleep(0.2)
         if keeper.done():
-            keeper.result()  # raises why the first job could not start
+            keeper.result()  # raises why a job failed
+        state.running = state.running and not plan.idle
         watchers = [
             asyncio.create_task(_subscribe(http, i, state)) for i in range(plan.subscribers)
         ]
@@ -198,10 +207,10 @@ async def run_load(
 
 
 async def _keep_a_job_running(
-    http: httpx.AsyncClient, name: str, content: bytes, state: LoadState
+    http: httpx.AsyncClient, name: str, content: bytes, state: LoadState, once: bool
 ) -> None:
-    """Upload a job, follow its events to the end, repeat until stopped."""
-    while not state.stop:
+    """Upload a job, follow its events to the end, repeat until stopped (or ``once``)."""
+    while not state.stop and not (once and state.jobs):
         files = {"file": (name, content, "video/mp4")}
         answer = await http.post("/v1/jobs", files=files)
         if answer.status_code != 202:
@@ -372,7 +381,8 @@ def _markdown(
             f"GET /v1/jobs/{{id}} open-loop at {', '.join(f'{r:g}' for r in plan.rates)} "
             f"requests/s, {plan.phase_s:g} s each, while one clip job at a time runs "
             f"({jobs} jobs in all) and {plan.subscribers} clients follow its event stream. "
-            "The load generator runs on the same machine.",
+            + ("**Idle baseline: the rates ran after the job had ended.** " if plan.idle else "")
+            + "The load generator runs on the same machine.",
             "",
             markdown_table(summary, decimals=1),
             "",

@@ -32,6 +32,7 @@ from ray.serve.deployment import Application, Deployment
 
 from ai_video.config import ServeConfig, Settings
 from ai_video.pipeline.ops_metrics import ray_node_stats
+from ai_video.pipeline.priority import apply_job_niceness, job_runtime_env
 from ai_video.pipeline.ray_backend import ray_session
 from ai_video.pipeline.requests import ClipJobFn
 from ai_video.pipeline.runtime import run_clip_request
@@ -80,6 +81,7 @@ class ServiceParts:
 @ray.remote(max_retries=0)
 def run_job_task(parts: ServiceParts, job: QueuedJob, settings: Settings) -> str:
     """One attempt of one job, inside a Ray worker: the pipeline plus store bookkeeping."""
+    apply_job_niceness()
     store = parts.open_store(settings.serve)
     try:
         return parts.execute(job, settings, store, run_clip_request)
@@ -148,7 +150,11 @@ class RayJobRunner:
         cpus = 0 if self._settings.ray.enabled else 1
         while self._waiting and len(self._running) < limit:
             job = self._waiting.popleft()
-            task = run_job_task.options(name=f"job-{job.id[:8]}", num_cpus=cpus)
+            task = run_job_task.options(
+                name=f"job-{job.id[:8]}",
+                num_cpus=cpus,
+                runtime_env=job_runtime_env(self._settings.live_ops.job_niceness),  # issue 15
+            )
             ref = task.remote(self._parts, job, self._settings)
             self._running[job.id] = (job, ref)
 
