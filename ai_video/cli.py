@@ -556,7 +556,7 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (from `ai-video keys list`).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Revoke an API key: it stops working at once; its jobs and clips stay."""
+    """Revoke an API key: it stops within live_ops.key_cache_s (1 s); its jobs stay."""
     _setup_logging(False)
 
     def body() -> None:

@@ -1393,11 +1393,11 @@ class LiveOpsConfig(Section):
         "readers in between get the cached record (0 = every read goes to the store).",
     )
     key_cache_s: float = Field(
-        0.0,
+        1.0,
         ge=0,
-        description="A presented API key is looked up in the store at most this often; a "
-        "revoked or expired key stops working within this time (0 = at once; concurrent "
-        "requests with one key still share one lookup).",
+        description="A presented API key is looked up in the store at most this often per "
+        "replica; a revoked or expired key stops working within this time (0 = at once; "
+        "concurrent requests with one key still share one lookup).",
     )
     cache_max_entries: int = Field(
         10_000, ge=1, description="Cached job records and keys per replica, at most."

@@ -90,8 +90,9 @@ class LiveReads:
     async def authenticate(self, authorization: str | None) -> ApiKey:
         """The caller's live key from its Authorization header; raises NotAuthenticated.
 
-        With ``key_cache_s`` 0 (the default) every request checks the store, so a revoked or
-        expired key stops at once; concurrent requests with one key still share one read.
+        A key is re-read from the store at most every ``key_cache_s`` (1 s by default), so a
+        revoked or expired key stops within that time (0: at once); concurrent requests with
+        one key share one read either way.
         """
         key_hash = hash_api_key(bearer_token(authorization))
         try:

@@ -34,7 +34,12 @@ class Clock:
 
 def _settings(root: Path, **extra: object) -> Settings:
     return Settings().with_overrides(
-        {"serve.data_dir": str(root), "ray.enabled": False, "serve.submissions_per_minute": 100}
+        {
+            "serve.data_dir": str(root),
+            "ray.enabled": False,
+            "serve.submissions_per_minute": 100,
+            "live_ops.key_cache_s": 0,  # revocation and expiry checked on every request
+        }
         | extra
     )
 
