@@ -24,6 +24,7 @@ from rich.table import Table
 
 from ai_video.config import PlatformName, Settings, load_brand, load_settings
 from ai_video.errors import AiVideoError
+from ai_video.media.processes import mark_started_processes
 
 if TYPE_CHECKING:
     from ai_video.pipeline.requests import ClipJobResult
@@ -101,6 +102,7 @@ def guarded(fn: Callable[[], T]) -> T:
     started (its raylet, GCS, dashboard and agents) before it exits.
     """
     _interrupt_on_termination()
+    mark_started_processes()
     try:
         return fn()
     except AiVideoError as exc:

@@ -42,7 +42,8 @@ def _marked(token: str) -> list[str]:
                 continue
             if "State:\tZ" in (entry / "status").read_text():
                 continue
-            found.append(f"{entry.name} {(entry / 'cmdline').read_bytes()[:80]!r}")
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{entry.name} {command.strip()}")  # whole: install paths can be long
         except OSError:
             continue
     return found

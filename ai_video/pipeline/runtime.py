@@ -124,15 +124,16 @@ def stop_ray_after_interrupt() -> None:
     ``ray_session`` shuts Ray down when its block ends, but a signal that lands while
     ``ray.init`` is still starting the local node unwinds before Ray knows its node, and
     the raylet's agents outlive it. So the process tree is taken first, Ray is shut down,
-    and whatever of the tree still runs is stopped.
+    and whatever of the tree still runs is stopped, with every process that carries this
+    command's owner mark (agents re-parented away from the tree, or started meanwhile).
     """
     import sys
 
-    from ai_video.media.processes import child_processes, stop_processes
+    from ai_video.media.processes import child_processes, marked_processes, stop_processes
 
     started = child_processes()
     if "ray" in sys.modules:
         import ray
 
         ray.shutdown()
-    stop_processes(started)
+    stop_processes(started + child_processes() + marked_processes())
