@@ -594,6 +594,9 @@ def keys_create(
     expires_days: Annotated[
         float | None, typer.Option("--expires-days", min=0.0, help="Valid for this many days.")
     ] = None,
+    admin: Annotated[  # issues 15/16: admin keys read the /ops view
+        bool, typer.Option("--admin", help="May also read the operations view (/ops).")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Create an API key; it is printed once (only its hash is stored)."""
@@ -602,7 +605,7 @@ def keys_create(
     def body() -> None:
         from ai_video.serve.commands import create_key
 
-        key = create_key(name, _settings(config, {}), expires_days)
+        key = create_key(name, _settings(config, {}), expires_days, admin=admin)
         out_console.print(key, highlight=False, soft_wrap=True)
 
     guarded(body)
@@ -610,7 +613,7 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(config: ConfigOpt = None) -> None:
-    """List API keys: id, name, created, expires, revoked (the keys themselves are not kept)."""
+    """List API keys: id, name, created, expires, revoked, admin (the keys are not kept)."""
     _setup_logging(False)
 
     def body() -> None:
@@ -627,7 +630,7 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (from `ai-video keys list`).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Revoke an API key: it stops working at once; its jobs and clips stay."""
+    """Revoke an API key: it stops within live_ops.key_cache_s (1 s); its jobs stay."""
     _setup_logging(False)
 
     def body() -> None:

@@ -727,6 +727,7 @@ class Settings(BaseSettings):
     broll: BrollConfig = Field(default_factory=lambda: BrollConfig())  # issue 14
     cutaway: CutawayConfig = Field(default_factory=lambda: CutawayConfig())  # issue 14
     admission: AdmissionConfig = Field(default_factory=lambda: AdmissionConfig())  # issue 16
+    live_ops: LiveOpsConfig = Field(default_factory=lambda: LiveOpsConfig())  # issues 15/16
 
     def preset(self, name: str | None = None) -> PlatformPreset:
         """The platform preset by name (default: ``self.platform``)."""
@@ -1574,7 +1575,54 @@ class CutawayConfig(Section):
     )
 
 
-Settings.model_rebuild(raise_errors=False)  # sections declared after Settings (9-14)
+# --------------------------------------------------------------------------- issues 15/16: live ops
+
+
+class LiveOpsConfig(Section):
+    """Cheap status reads, Server-Sent Events for jobs, and the admin /ops view."""
+
+    status_cache_s: float = Field(
+        0.5,
+        ge=0,
+        description="A job's status is read from the store at most this often per replica; "
+        "readers in between get the cached record (0 = every read goes to the store).",
+    )
+    key_cache_s: float = Field(
+        1.0,
+        ge=0,
+        description="A presented API key is looked up in the store at most this often per "
+        "replica; a revoked or expired key stops working within this time (0 = at once; "
+        "concurrent requests with one key still share one lookup).",
+    )
+    cache_max_entries: int = Field(
+        10_000, ge=1, description="Cached job records and keys per replica, at most."
+    )
+    events_poll_s: float = Field(
+        0.5, gt=0, description="How often a job's event stream looks for a change."
+    )
+    events_max_s: float = Field(
+        3600.0, gt=0, description="A job event stream closes after this long (clients reconnect)."
+    )
+    ops_interval_s: float = Field(
+        2.0, gt=0, description="How often the /ops stream sends a new snapshot."
+    )
+    ops_window_s: float = Field(
+        3600.0, gt=0, description="Throughput, latency percentiles and errors cover this window."
+    )
+    node_probe_timeout_s: float = Field(
+        3.0, gt=0, description="How long the /ops view waits for each Ray node's stats."
+    )
+    job_niceness: int = Field(
+        19,
+        ge=0,
+        le=19,
+        description="CPU niceness of the API's job work on Ray (job task, its stage tasks and "
+        "model actors, their ffmpeg): above Ray's workers' 15, so the Serve proxy and replica "
+        "answer first while jobs render; 0 = leave as Ray starts them.",
+    )
+
+
+Settings.model_rebuild(raise_errors=False)  # sections declared after Settings (9-16)
 
 
 def caption_style(settings: Settings) -> CaptionStyle:

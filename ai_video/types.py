@@ -766,6 +766,7 @@ class CutawayOrigin:
     source_span: TimeSpan
     """The cutaway's span in source time (it starts and ends on word boundaries)."""
 
+
 # --- issue 15: the cheap analysis stream (YUV planes; shots and faces share one decode) ---
 
 
@@ -800,3 +801,26 @@ class PlaneBatch:
         """Frame ``offset`` as the ``(height * 3 / 2, width)`` image OpenCV reads as I420."""
         frame: UInt8Array = self.yuv[offset]
         return frame.reshape(self.height * 3 // 2, self.width)
+
+
+# --- issues 15/16: live operations view (per-node stats, sampled by pipeline/ops_metrics.py) ---
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStats:
+    """One cluster node's load as sampled on the node itself (the /ops view shows these)."""
+
+    node_id: str
+    address: str
+    cpu_count: int
+    cpu_percent: float | None
+    """Whole-node CPU use over a short window, 0..100; None when the node did not answer."""
+    memory_used_bytes: int | None
+    memory_total_bytes: int | None
+    gpu_count: int = 0
+    gpu_percent: float | None = None
+    """Mean GPU utilization over the node's GPUs, 0..100; None without GPUs or NVML."""
+    gpu_memory_used_bytes: int | None = None
+    gpu_memory_total_bytes: int | None = None
+    running_jobs: tuple[str, ...] = ()
+    """Short ids (first 8 hex digits) of the jobs whose job task runs on this node."""

@@ -34,11 +34,17 @@ from ray.serve.deployment import Application, Deployment
 from ai_video.config import ServeConfig, Settings
 from ai_video.pipeline.admission import job_controller, psutil_cpu_busy
 from ai_video.pipeline.job_queue import PriorityLine
+from ai_video.pipeline.ops_metrics import ray_node_stats
+from ai_video.pipeline.priority import apply_job_niceness, job_runtime_env
 from ai_video.pipeline.ray_backend import ray_session
 from ai_video.pipeline.requests import ClipJobFn
 from ai_video.pipeline.runtime import run_clip_request
+from ai_video.types import NodeStats
 
 log = logging.getLogger(__name__)
+
+NodeStatsFn = Callable[[float], list[NodeStats]]
+"""``node_stats(timeout_s)``: load of every node (pipeline/ops_metrics.py)."""
 
 ServeApplication = Application
 """A built (not yet running) Serve application."""
@@ -67,8 +73,9 @@ class ServiceParts:
     Each part is a module-level function, so Ray ships it to workers by reference.
     """
 
-    build_app: Callable[[Settings, Any, Any], FastAPI]
-    """``build_app(settings, store, runner)``: the FastAPI app of one replica."""
+    build_app: Callable[[Settings, Any, Any, NodeStatsFn], FastAPI]
+    """``build_app(settings, store, runner, node_stats)``: the FastAPI app of one replica;
+    ``node_stats(timeout_s)`` samples every Ray node for the /ops view."""
     open_store: Callable[[ServeConfig], Any]
     """Opens the job store (closed with ``.close()``)."""
     execute: Callable[[Any, Settings, Any, ClipJobFn], str]
@@ -80,6 +87,7 @@ class ServiceParts:
 @ray.remote(max_retries=0)
 def run_job_task(parts: ServiceParts, job: QueuedJob, settings: Settings) -> str:
     """One attempt of one job, inside a Ray worker: the pipeline plus store bookkeeping."""
+    apply_job_niceness()
     store = parts.open_store(settings.serve)
     try:
         return parts.execute(job, settings, store, run_clip_request)
@@ -159,7 +167,11 @@ class RayJobRunner:
             len(self._waiting), len(self._running)
         ):
             job = self._waiting.pop()
-            task = run_job_task.options(name=f"job-{job.id[:8]}", num_cpus=cpus)
+            task = run_job_task.options(
+                name=f"job-{job.id[:8]}",
+                num_cpus=cpus,
+                runtime_env=job_runtime_env(self._settings.live_ops.job_niceness),  # issue 15
+            )
             ref = task.remote(self._parts, job, self._settings)
             self._running[job.id] = (job, ref)
 
@@ -196,7 +208,7 @@ class ClipService:
     def __init__(self, settings: Settings, parts: ServiceParts) -> None:
         self._store = parts.open_store(settings.serve)
         self._runner = RayJobRunner(settings, parts)
-        self._app = parts.build_app(settings, self._store, self._runner)
+        self._app = parts.build_app(settings, self._store, self._runner, ray_node_stats)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         """The ASGI app this replica serves."""

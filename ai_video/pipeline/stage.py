@@ -104,6 +104,9 @@ def execute_stage(
 ) -> T:
     """Run one stage: find its cache entry or produce it, record a metrics row, load it."""
     from ai_video.media.ffmpeg import job_deadline
+    from ai_video.pipeline.priority import apply_job_niceness
+
+    apply_job_niceness()  # issue 15: job work yields the CPU to the API (no-op outside a job)
 
     cache = StageCache(ctx.cache_root, ctx.cache_max_bytes, enabled=ctx.cache_enabled)
     key = stage.key(src, settings, inputs)

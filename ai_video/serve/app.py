@@ -9,6 +9,7 @@ Ray Serve with a Ray runner; ``ThreadJobRunner`` serves it without Ray. Routes:
     GET  /v1/jobs[?cursor=]     the caller's jobs   GET  /v1/jobs/{id}   state and progress
     GET  /v1/jobs/{id}/clips    ranked clips        DELETE /v1/jobs/{id} cancel and remove
     GET  /v1/jobs/{id}/clips/{n}[/captions.srt|/captions.vtt|/thumbnail.jpg]  files (ranges)
+    GET  /v1/jobs/{id}/events   status/progress (SSE)   GET /ops, /v1/ops[/events]  admin view
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ from ai_video.errors import AiVideoError, ConfigError, InputError
 from ai_video.pipeline.clip_manifest import ClipManifest
 from ai_video.serve.auth import (
     RATE_WINDOW_S,
+    NotAdmin,
     NotAuthenticated,
     RateLimited,
     SubmissionRateLimit,
     TooManyActiveJobs,
-    authenticate,
 )
+from ai_video.serve.cached_reads import LiveReads
 from ai_video.serve.clip_edit import clip_edit_routes
 from ai_video.serve.execution import JobPaths, JobRunner
 from ai_video.serve.exposure import app_options, install_keyed_docs, install_security_headers
@@ -56,6 +58,7 @@ from ai_video.serve.jobs import (
 )
 from ai_video.serve.jobs import new_id as new_job_id
 from ai_video.serve.leases import requeue_orphans, sweep_expired_leases
+from ai_video.serve.ops import NodeStatsFn, install_live_routes
 from ai_video.serve.prometheus import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ai_video.serve.prometheus import metrics_text
 from ai_video.serve.schemas import (
@@ -95,16 +98,21 @@ class ServiceContext:
     runner: JobRunner
     paths: JobPaths
     limiter: SubmissionRateLimit
+    reads: LiveReads  # issues 15/16: cached status reads
 
 
-def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAPI:
-    """The FastAPI app serving the API and web page; re-queues unfinished jobs on startup."""
+def create_app(
+    settings: Settings, store: JobStore, runner: JobRunner, node_stats: NodeStatsFn | None = None
+) -> FastAPI:
+    """The FastAPI app serving the API and web page; re-queues unfinished jobs on startup.
+    ``node_stats(timeout_s)``: each node's load for /ops (None: no node figures)."""
     ctx = ServiceContext(
         settings=settings,
         store=store,
         runner=runner,
         paths=JobPaths(settings.serve.data_dir),
         limiter=SubmissionRateLimit(store, settings.serve.submissions_per_minute),
+        reads=LiveReads(store, settings.live_ops),
     )
 
     @asynccontextmanager
@@ -132,18 +140,19 @@ def create_app(settings: Settings, store: JobStore, runner: JobRunner) -> FastAP
     app.include_router(_job_routes(ctx), prefix=API_PREFIX)
     app.include_router(_clip_routes(ctx), prefix=API_PREFIX)
     app.include_router(clip_edit_routes(ctx, _current_key), prefix=API_PREFIX)  # issue 13
+    install_live_routes(app, ctx, node_stats, _current_key, WEB_DIR)  # issues 15/16: SSE, /ops
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
     _install_error_handlers(app)
     return app
 
 
-def _current_key(
+async def _current_key(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> ApiKey:
     """The caller's API key from ``Authorization: Bearer KEY``; raises NotAuthenticated."""
     ctx: ServiceContext = request.app.state.service
-    return authenticate(ctx.store, request.headers.get("authorization"))
+    return await ctx.reads.authenticate(request.headers.get("authorization"))
 
 
 CallerKey = Annotated[ApiKey, Depends(_current_key)]
@@ -207,15 +216,17 @@ def _job_routes(ctx: ServiceContext) -> APIRouter:
         page = ctx.store.jobs_page(key.id, size, cursor)
         return JobPageView(jobs=[job_view(j) for j in page.jobs], next_cursor=page.next_cursor)
 
-    @router.get("/jobs/{job_id}")
-    def get_job(job_id: str, key: CallerKey) -> JobView:
-        """State, per-stage progress, timings and failure reason of one job."""
-        return job_view(ctx.store.job(job_id, key.id))
+    @router.get("/jobs/{job_id}", response_model=JobView)
+    async def get_job(job_id: str, key: CallerKey) -> Response:
+        """State, per-stage progress, timings and failure reason of one job (a cached read)."""
+        body = await ctx.reads.job_json(job_id, key.id)  # issue 15: serialized once per read
+        return Response(body, media_type="application/json")
 
     @router.delete("/jobs/{job_id}", status_code=204, response_class=Response)
     def delete_job(job_id: str, key: CallerKey) -> Response:
         """Cancel the job if it is queued or running, and remove its files."""
         ctx.store.delete(job_id, key.id)
+        ctx.reads.forget_job(job_id)
         ctx.runner.cancel(job_id)
         ctx.paths.remove(job_id)
         return Response(status_code=204)
@@ -365,6 +376,7 @@ def _first_error(exc: ValidationError) -> str:
 
 _STATUS = (
     (NotAuthenticated, 401),
+    (NotAdmin, 403),
     (JobNotFound, 404),
     (JobNotFinished, 409),
     (UploadTooLarge, 413),

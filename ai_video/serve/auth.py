@@ -24,6 +24,10 @@ class NotAuthenticated(AiVideoError):
     """The request carries no usable ``Authorization: Bearer KEY`` header."""
 
 
+class NotAdmin(AiVideoError):
+    """The key is valid but not an admin key (the operations view needs one)."""
+
+
 class TooManyActiveJobs(AiVideoError):
     """The key already has as many queued and running jobs as it may."""
 
@@ -47,13 +51,13 @@ def hash_api_key(key: str) -> str:
 
 
 def create_api_key(
-    store: JobStore, name: str, expires_at: float | None = None
+    store: JobStore, name: str, expires_at: float | None = None, admin: bool = False
 ) -> tuple[ApiKey, str]:
     """Record a new key named ``name``; returns its record and the key (shown once)."""
     if not name.strip():
         raise InputError("an API key needs a non-empty name")
     key = new_api_key()
-    return store.add_key(name.strip(), hash_api_key(key), expires_at), key
+    return store.add_key(name.strip(), hash_api_key(key), expires_at, admin=admin), key
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -11,6 +11,7 @@ from ai_video.errors import InputError
 from ai_video.serve.auth import create_api_key
 from ai_video.serve.jobs import UnknownApiKey
 from ai_video.serve.sql_store import open_store
+from ai_video.types import NodeStats
 
 log = logging.getLogger(__name__)
 
@@ -26,28 +27,30 @@ def serve_main(host: str | None, port: int | None, config_file: Path | None) -> 
     _serve_without_ray(settings)
 
 
-def create_key(name: str, settings: Settings, expires_days: float | None = None) -> str:
-    """Create an API key named ``name`` in the job store; returns the key (shown only once)."""
+def create_key(
+    name: str, settings: Settings, expires_days: float | None = None, admin: bool = False
+) -> str:
+    """Create an API key named ``name`` (``admin``: may read /ops); returns it (shown once)."""
     expires_at = None if expires_days is None else time.time() + expires_days * 86400.0
     store = open_store(settings.serve)
     try:
-        _, key = create_api_key(store, name, expires_at)
+        _, key = create_api_key(store, name, expires_at, admin=admin)
     finally:
         store.close()
     return key
 
 
 def key_table(settings: Settings) -> list[str]:
-    """One tab-separated line per key: id, name, created, expires, revoked (UTC, or -)."""
+    """One tab-separated line per key: id, name, created, expires, revoked (UTC, or -), admin."""
     store = open_store(settings.serve)
     try:
         keys = store.keys()
     finally:
         store.close()
-    lines = ["id\tname\tcreated\texpires\trevoked"]
+    lines = ["id\tname\tcreated\texpires\trevoked\tadmin"]
     for key in keys:
         when = [_utc(t) for t in (key.created_at, key.expires_at, key.revoked_at)]
-        lines.append("\t".join([key.id, key.name, *when]))
+        lines.append("\t".join([key.id, key.name, *when, "yes" if key.admin else "-"]))
     return lines
 
 
@@ -77,7 +80,7 @@ def _serve_without_ray(settings: Settings) -> None:
     store = open_store(settings.serve)
     runner = ThreadJobRunner(settings, store, run_clip_request)
     try:
-        app = create_app(settings, store, runner)
+        app = create_app(settings, store, runner, _local_node_stats)
         log.warning(
             "ai_video API and web page at http://%s:%d/", settings.serve.host, settings.serve.port
         )
@@ -85,3 +88,10 @@ def _serve_without_ray(settings: Settings) -> None:
     finally:
         runner.close()
         store.close()
+
+
+def _local_node_stats(_timeout_s: float) -> list[NodeStats]:
+    """The /ops node view without Ray: this machine alone."""
+    from ai_video.pipeline.ops_metrics import sample_local_node
+
+    return [sample_local_node()]

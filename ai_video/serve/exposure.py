@@ -8,12 +8,14 @@ Content-Security-Policy that lets the web page load only its own scripts, styles
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -47,14 +49,29 @@ def install_keyed_docs(app: FastAPI, caller_key: Callable[..., Any]) -> None:
 
 def install_security_headers(app: FastAPI) -> None:
     """Add the CSP and related headers to every response."""
+    app.add_middleware(SecurityHeaders)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        docs = request.url.path == "/docs"
-        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else PAGE_CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task or body buffering, so streamed answers such
+    as Server-Sent Events pass straight through; issues 15/16)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Forward the request; add the headers to the response's start message."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] == "/docs" else PAGE_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)

@@ -174,6 +174,8 @@ class ApiKey:
     created_at: float
     expires_at: float | None = None
     revoked_at: float | None = None
+    admin: bool = False
+    """May read the operations view (/ops); set at creation (``keys create --admin``)."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,34 @@ ERROR_WORKER_DIED = "worker_died"
 ERROR_GAVE_UP = "gave_up"
 """Error kind of a job that ran out of attempts (each ended with its server)."""
 
+
+# --- issues 15/16: what the /ops view reads of the store ---
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRun:
+    """One job that ended (succeeded or failed) inside the /ops window; deleted ones too."""
+
+    job_id: str
+    state: JobState
+    finished_at: float
+    error: str | None
+    cache_hits: int
+    cache_misses: int
+
+
+@dataclass(frozen=True)
+class RecentActivity:
+    """The store's side of the /ops view at one moment."""
+
+    counts: dict[JobState, int]
+    """Jobs in each state now (as /metrics counts them)."""
+    running_ids: tuple[str, ...]
+    finished: tuple[FinishedRun, ...]
+    stage_walls: tuple[tuple[str, float], ...]
+    """(stage, wall seconds) of every stage of the succeeded runs in ``finished``."""
+
+
 RATE_LIMITED = "rate"
 TOO_MANY_ACTIVE = "active"
 
@@ -268,8 +298,10 @@ TOO_MANY_ACTIVE = "active"
 class JobStore(Protocol):
     """Durable record of API keys and jobs."""
 
-    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
-        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
+    def add_key(
+        self, name: str, key_hash: str, expires_at: float | None = None, admin: bool = False
+    ) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``; admin keys read /ops)."""
         ...
 
     def key_for_hash(self, key_hash: str) -> ApiKey:
@@ -353,6 +385,9 @@ class JobStore(Protocol):
 
     def cache_totals(self) -> tuple[int, int]:
         """Stage-cache hits and misses summed over finished jobs (issue 16)."""
+
+    def recent_activity(self, since: float) -> RecentActivity:
+        """Jobs by state now, running jobs, and runs finished since ``since`` (the /ops view)."""
         ...
 
 

@@ -19,6 +19,7 @@ def api_key_from_row(row: sa.Row[Any]) -> ApiKey:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        admin=bool(row.admin),
     )
 
 

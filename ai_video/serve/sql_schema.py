@@ -15,6 +15,7 @@ keys_table = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float),
     sa.Column("revoked_at", sa.Float),
+    sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),  # issues 15/16
 )
 
 jobs_table = sa.Table(
@@ -64,10 +65,21 @@ startup (issue 16: ``priority``, 0 for existing jobs, as if submitted without on
 ``error_kind``, NULL for failures recorded before it existed)."""
 
 
+_ADDED_FLAGS = {"api_keys": ("admin",)}
+"""Flags added later (issues 15/16: admin keys): BOOLEAN NOT NULL DEFAULT FALSE on older stores."""
+
+
 def create_schema(engine: sa.Engine) -> None:
     """Create missing tables, and add columns that older stores lack."""
     _meta.create_all(engine)
     inspector = sa.inspect(engine)
+    for table, flags in _ADDED_FLAGS.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        with engine.begin() as conn:
+            for flag in (f for f in flags if f not in present):
+                conn.execute(
+                    sa.text(f"ALTER TABLE {table} ADD COLUMN {flag} BOOLEAN NOT NULL DEFAULT FALSE")
+                )
     for table, columns in _ADDED_COLUMNS.items():
         present = {c["name"] for c in inspector.get_columns(table)}
         with engine.begin() as conn:

@@ -29,11 +29,13 @@ from ai_video.serve.jobs import (
     JobRecord,
     JobState,
     JobWithdrawn,
+    RecentActivity,
     StageHistogram,
     StageProgress,
     UnknownApiKey,
     new_id,
 )
+from ai_video.serve.sql_activity import read_recent_activity
 from ai_video.serve.sql_admission import admit_job
 from ai_video.serve.sql_rows import (
     api_key_from_row,
@@ -76,9 +78,13 @@ class SqlJobStore:
         """Release the database connections."""
         self._engine.dispose()
 
-    def add_key(self, name: str, key_hash: str, expires_at: float | None = None) -> ApiKey:
-        """Record a new API key by its hash (valid until ``expires_at``, when given)."""
-        key = ApiKey(id=new_id(), name=name, created_at=self._clock(), expires_at=expires_at)
+    def add_key(
+        self, name: str, key_hash: str, expires_at: float | None = None, admin: bool = False
+    ) -> ApiKey:
+        """Record a new API key by its hash (valid until ``expires_at``; admin keys read /ops)."""
+        key = ApiKey(
+            id=new_id(), name=name, created_at=self._clock(), expires_at=expires_at, admin=admin
+        )
         with self._engine.begin() as conn:
             conn.execute(
                 _keys.insert().values(
@@ -87,6 +93,7 @@ class SqlJobStore:
                     key_hash=key_hash,
                     created_at=key.created_at,
                     expires_at=expires_at,
+                    admin=admin,
                 )
             )
         return key
@@ -341,6 +348,12 @@ class SqlJobStore:
         with self._engine.connect() as conn:
             hits, misses = conn.execute(query).one()
         return int(hits), int(misses)
+
+    def recent_activity(self, since: float) -> RecentActivity:
+        """Jobs by state now, running jobs, and runs finished since ``since`` (issues 15/16)."""
+        counts = self.state_counts()
+        with self._engine.connect() as conn:
+            return read_recent_activity(conn, counts, since)
 
     def _update_attempt(
         self, job_id: str, held_attempt: int, conn: sa.Connection | None = None, **values: Any

@@ -34,7 +34,12 @@ class Clock:
 
 def _settings(root: Path, **extra: object) -> Settings:
     return Settings().with_overrides(
-        {"serve.data_dir": str(root), "ray.enabled": False, "serve.submissions_per_minute": 100}
+        {
+            "serve.data_dir": str(root),
+            "ray.enabled": False,
+            "serve.submissions_per_minute": 100,
+            "live_ops.key_cache_s": 0,  # revocation and expiry checked on every request
+        }
         | extra
     )
 
@@ -87,13 +92,14 @@ def test_keys_list_and_revoke_commands(tmp_path: Path, store_url: str | None) ->
     listed = runner.invoke(cli_app, ["keys", "list"], env=env)
     assert listed.exit_code == 0, listed.output
     _header, row = listed.output.strip().splitlines()
-    key_id, name, _, expires, revoked = row.split("\t")
-    assert (name, revoked) == ("carol", "-") and expires != "-"
+    key_id, name, _, expires, revoked, admin = row.split("\t")
+    assert (name, revoked, admin) == ("carol", "-", "-") and expires != "-"
     assert key not in listed.output  # only hashes are stored
     assert runner.invoke(cli_app, ["keys", "revoke", key_id], env=env).exit_code == 0
     again = runner.invoke(cli_app, ["keys", "revoke", key_id], env=env)
     assert again.exit_code == 2 and "no live API key" in again.output
-    assert runner.invoke(cli_app, ["keys", "list"], env=env).output.split("\t")[-1].strip() != "-"
+    relisted = runner.invoke(cli_app, ["keys", "list"], env=env).output.strip().splitlines()
+    assert relisted[1].split("\t")[4] != "-"  # revoked
 
 
 def test_docs_and_metrics_need_a_key_unless_made_public(tmp_path: Path, store: SqlJobStore) -> None:

@@ -44,7 +44,7 @@ def _record_crash(store: Any, job: Any, reason: str) -> None:
     raise RuntimeError("database is locked")  # the store is unusable right now
 
 
-def _build_app(settings: Settings, store: Any, runner: Any) -> Any:
+def _build_app(settings: Settings, store: Any, runner: Any, node_stats: Any) -> Any:
     raise AssertionError("not used by the runner")
 
 

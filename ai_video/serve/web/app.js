@@ -4,12 +4,11 @@
 "use strict";
 
 const KEY_STORAGE = "ai_video.api_key";
-const POLL_MS = 1000;
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const RETRY_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 let chosenFile = null;
-let pollTimer = null;
+let jobStream = null;
 let nextCursor = null;
 const objectUrls = [];
 
@@ -168,32 +167,44 @@ function setupSubmit() {
 // ---------------------------------------------------------------- progress
 
 function followJob(jobId) {
-  clearTimeout(pollTimer);
+  if (jobStream) jobStream.abort();
   releaseBlobs();
   $("job-panel").hidden = false;
   $("clips-panel").hidden = true;
   $("clips").replaceChildren();
   $("job-id").textContent = jobId;
   $("job-error").textContent = "";
-  poll(jobId);
+  jobStream = new AbortController();
+  watch(jobId, jobStream.signal);
 }
 
-async function poll(jobId) {
-  let job;
-  try {
-    job = await (await api(`/v1/jobs/${jobId}`)).json();
-  } catch (err) {
-    $("job-error").textContent = err.message;
-    return;
+// Status and progress are pushed by the server (GET /v1/jobs/{id}/events); the stream ends
+// with the job's final state. A dropped stream is reopened after RETRY_MS.
+async function watch(jobId, signal) {
+  let finished = false;
+  const onEvent = (name, data) => {
+    if (signal.aborted) return;
+    if (name === "gone") {
+      finished = true;
+      $("job-error").textContent = "this job was deleted";
+      return;
+    }
+    showJob(data);
+    if (name !== "final") return;
+    finished = true;
+    loadJobs(true);
+    if (data.state === "succeeded") showClips(jobId);
+  };
+  while (!finished && !signal.aborted) {
+    try {
+      await readEventStream(`/v1/jobs/${jobId}/events`, apiKey(), onEvent, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      $("job-error").textContent = err.message;
+      if (err.status >= 400 && err.status < 500) return;
+    }
+    if (!finished) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
-  if ($("job-id").textContent !== jobId) return;
-  showJob(job);
-  if (!TERMINAL.has(job.state)) {
-    pollTimer = setTimeout(() => poll(jobId), POLL_MS);
-    return;
-  }
-  loadJobs(true);
-  if (job.state === "succeeded") showClips(jobId);
 }
 
 function showJob(job) {
