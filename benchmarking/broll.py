@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,14 @@ import polars as pl
 from ai_video.analyze.broll_files import IMAGE_SUFFIXES
 from ai_video.analyze.broll_models import load_clip_model
 from ai_video.analyze.image_text import ImageTextModel
-from ai_video.kernels.similarity import cosine_top_k, gpu_available, normalised_rows, numpy_top_k
+from ai_video.kernels.similarity import (
+    F32Array,
+    I64Array,
+    cosine_top_k,
+    gpu_available,
+    normalised_rows,
+    numpy_top_k,
+)
 from ai_video.media.images import RgbImage, image_rgb
 from benchmarking.common import (
     bar_chart,
@@ -87,7 +94,7 @@ def top_k_runs(rows_n: int, repeats: int) -> list[dict[str, object]]:
     """Milliseconds per cosine top-k call, numba vs numpy (and cupy with a GPU)."""
     rng = np.random.default_rng(42)
     matrix = normalised_rows(rng.normal(size=(rows_n, DIMENSION)).astype(np.float32))
-    impls = {
+    impls: dict[str, Callable[[F32Array], tuple[I64Array, F32Array]]] = {
         "numba": lambda q: cosine_top_k(q, matrix, TOP_K, normalised=True),
         "numpy": lambda q: numpy_top_k(q, matrix, TOP_K, normalised=True),
     }

@@ -96,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     )
     ratio = float(cost["refine_share_of_asr"][0])
-    refined = accuracy.filter((pl.col("method") != "whisper") & (pl.col("onsets") == "all"))
+    refined_rows = accuracy.filter((pl.col("method") != "whisper") & (pl.col("onsets") == "all"))
     headline: dict[str, object] = {
         f"{r['dataset']} median/p95 ms": f"{r['median_ms']:.0f} / {r['p95_ms']:.0f}"
-        for r in refined.iter_rows(named=True)
+        for r in refined_rows.iter_rows(named=True)
     }
     headline["refine_share_of_asr"] = ratio
     parquet, report = write_report(out, accuracy, markdown + "\n", headline)

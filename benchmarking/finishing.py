@@ -21,7 +21,7 @@ import polars as pl
 
 from ai_video.analyze.speech import rms_dbfs
 from ai_video.analyze.transcribe import Transcriber
-from ai_video.config import Settings, caption_style
+from ai_video.config import CaptionStyle, Settings, caption_style
 from ai_video.edit.captions import build_caption_track
 from ai_video.edit.cleanup import Loudness, clean_plan
 from ai_video.media.audio import decode_audio
@@ -137,9 +137,9 @@ def _plain_plan(
 
 def _variants(
     plain: EditPlan, transcript: Transcript, loudness: Loudness, settings: Settings
-) -> dict[str, tuple[EditPlan, object]]:
+) -> dict[str, tuple[EditPlan, CaptionStyle]]:
     """Plain, each caption template (re-lined for its words per line), and cleaned."""
-    out: dict[str, tuple[EditPlan, object]] = {"plain": (plain, settings.preset().caption)}
+    out: dict[str, tuple[EditPlan, CaptionStyle]] = {"plain": (plain, settings.preset().caption)}
     for name in settings.finishing.caption_templates:
         style = caption_style(settings.with_overrides({"finishing.captions": name}))
         track = build_caption_track(transcript.words_in(plain.span), plain.span, name,

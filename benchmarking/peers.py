@@ -45,12 +45,11 @@ SCENEDETECT = "PySceneDetect 0.7.2"
 
 def ours_cuts(path: Path, settings: Settings) -> list[float]:
     """Cut times (s) found by ai_video's shot detector, decode included."""
-    from ai_video.analyze.shots import detect_shots
-    from ai_video.media.frames import stream_frames
+    from ai_video.analyze.shots import detect_shots_in
     from ai_video.media.probe import probe
 
     info = probe(path, settings.media)
-    shots = detect_shots(stream_frames(info, settings.analysis, settings.media), settings.shots)
+    shots = detect_shots_in(info, settings.shots, settings.analysis, settings.media)
     return [s.span.start_s for s in shots[1:]]
 
 

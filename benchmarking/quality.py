@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     headline = {"wer_readings": plain.wer, "cer_readings": plain.cer, "wer_all": pooled.wer,
                 "files": len(items), "model": settings.asr.model}  # fmt: skip
     write_report(suite.out, raw, markdown + "\n", headline)
-    wers = {str(r["file"]).rsplit("/", 1)[-1][:28]: float(r["wer"]) for r in rows}
+    wers = {str(r["file"]).rsplit("/", 1)[-1][:28]: float(str(r["wer"])) for r in rows}
     bar_chart(wers, "word error rate per file", "WER", suite.out / "wer.png")
     print(markdown)
     return 0

@@ -78,7 +78,7 @@ def cluster_nodes() -> dict[str, Any]:
 
     ray.init(address="auto", log_to_driver=False)
     try:
-        alive = [n for n in ray.nodes() if n.get("Alive")]
+        alive = [n for n in ray.nodes() if n.get("Alive")]  # type: ignore[no-untyped-call]
     finally:
         ray.shutdown()
     kinds: Counter[tuple[str, float, float, float]] = Counter()

@@ -38,6 +38,6 @@ def two_raylets(cpus_each: int = 1) -> Iterator[list[float]]:
         yield times
     finally:
         with stopwatch() as stopped:
-            ray.shutdown()
+            ray.shutdown()  # type: ignore[no-untyped-call]
             cluster.shutdown()
         times[1] = stopped[0]

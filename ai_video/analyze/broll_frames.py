@@ -16,6 +16,7 @@ import numpy as np
 
 from ai_video.analyze.broll_files import AssetKind
 from ai_video.analyze.shots import ShotDetector
+from ai_video.analyze.visual import planes_of
 from ai_video.config import (
     AnalysisConfig,
     BrollConfig,
@@ -86,7 +87,7 @@ def asset_facts(
     detector = ShotDetector(shots, fps)
     sampler = FrameSampler(max(1, round(fps / cfg.sample_fps)), cfg.max_candidates)
     for batch in stream_frames(info, analysis, media):
-        detector.push(batch)
+        detector.push(planes_of(batch))  # the shot detector reads YUV planes
         sampler.offer(batch)
     chosen = keyframe_indices(detector.finish(), sampler.indices, cfg.max_keyframes)
     pictures = tuple(sampler.frame(i) for i in chosen)

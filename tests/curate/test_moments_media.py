@@ -132,8 +132,8 @@ def test_real_talk_clips_open_on_sentences_stay_in_one_voice_and_are_distinct(
         crossings += any(words[0].start_s < b < words[-1].end_s for b in real_talk.turns_s)
     assert fragments == 0
     assert crossings == 0
-    words = [content_words(m.clip.candidate.text) for m in result.moments]
-    assert all(jaccard(a, b) < 0.5 for a, b in itertools.combinations(words, 2))
+    texts = [content_words(m.clip.candidate.text) for m in result.moments]
+    assert all(jaccard(a, b) < 0.5 for a, b in itertools.combinations(texts, 2))
     gaps = [(a.span.end_s, b.span.start_s) for a, b in itertools.pairwise(result.topics)]
     assert all(any(lo - 0.5 <= t <= hi + 0.5 for lo, hi in gaps) for t in real_talk.turns_s)
     for m in result.moments:
