@@ -176,8 +176,7 @@ def _service_routes(ctx: ServiceContext) -> APIRouter:
     @router.get("/metrics", tags=["service"], response_class=Response, dependencies=keyed)
     def metrics() -> Response:
         """Prometheus text: jobs by state, queue depth, stage durations."""
-        buckets = ctx.settings.serve.stage_duration_buckets_s
-        text = metrics_text(ctx.store, buckets, ctx.runner)  # issue 16: + admission
+        text = metrics_text(ctx.store, ctx.settings.serve.stage_duration_buckets_s, ctx.runner)
         return Response(text, media_type=METRICS_CONTENT_TYPE)
 
     return router
