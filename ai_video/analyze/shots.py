@@ -11,7 +11,7 @@ boundary unless a hard cut already bounds the run.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -110,6 +110,12 @@ class ShotDetector:
             )
             for i, ((start, cause), (end, _)) in enumerate(itertools.pairwise(edges))
         )
+
+
+def track_breaks_s(shots: Sequence[Shot]) -> list[float]:
+    """Where face tracks must break: every shot start but the first, except a same-speaker
+    jump cut (the people stay in their places across it, so their tracks run through)."""
+    return [shot.span.start_s for shot in shots[1:] if shot.cause != "jump"]
 
 
 def detect_shots(batches: Iterable[PlaneBatch], cfg: ShotConfig) -> tuple[Shot, ...]:

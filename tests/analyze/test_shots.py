@@ -18,12 +18,13 @@ from ai_video.analyze.shots import (
     detect_shots_in,
     fade_boundaries,
     hard_cuts,
+    track_breaks_s,
 )
 from ai_video.analyze.visual import planes_of
 from ai_video.config import AnalysisConfig, MediaConfig, ShotConfig
 from ai_video.media.frames import stream_planes
 from ai_video.media.probe import probe
-from ai_video.types import FrameBatch, PlaneBatch, Shot
+from ai_video.types import FrameBatch, PlaneBatch, Shot, TimeSpan
 
 MEDIA = MediaConfig()
 CFG = ShotConfig()
@@ -215,3 +216,13 @@ def test_accuracy_against_ground_truth(media: Path) -> None:
     report.append(f"F1 {f1:.3f} (ContentDetector golden {content_f1:.3f})")
     print("\n".join(report))
     assert f1 >= 0.85 and f1 > content_f1, "\n".join(report)
+
+
+def test_face_tracks_break_at_cuts_and_fades_but_run_through_jump_cuts() -> None:
+    edges = [(0, "start"), (50, "cut"), (120, "jump"), (200, "fade"), (260, "jump"), (300, "")]
+    shots = [
+        Shot(i, TimeSpan(a / 25, b / 25), a, b, cause)
+        for i, ((a, cause), (b, _)) in enumerate(itertools.pairwise(edges))
+    ]
+    assert track_breaks_s(shots) == [2.0, 8.0]
+    assert track_breaks_s(shots[:1]) == []

@@ -20,6 +20,7 @@ import pytest
 from ai_video.analyze.diarize import VoiceEncoder, diarization_error_rate, diarize
 from ai_video.analyze.face_tracks import FaceCollector, link_face_tracks
 from ai_video.analyze.faces import YuFaceDetector
+from ai_video.analyze.shots import track_breaks_s
 from ai_video.analyze.speakers import SPEAKER_TURN_SCHEMA, speaker_turns
 from ai_video.analyze.speech import speech_activity
 from ai_video.analyze.visual import analyze_visuals
@@ -77,7 +78,7 @@ def analyse(scene: Scene, settings: Settings, encoder: VoiceEncoder) -> Analysed
         fps,
         collector=collector,
     )
-    cuts = [shot.span.start_s for shot in visual.shots[1:]]
+    cuts = track_breaks_s(visual.shots)  # as the visuals stage does
     tracks = link_face_tracks(collector.detections(), settings.speakers, cuts)
     audio = decode_audio(info, settings.media)
     activity = speech_activity(audio, 16000, settings.speech)

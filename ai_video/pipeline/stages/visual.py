@@ -32,6 +32,7 @@ class SceneFacts:
 def produce_visuals(out: Path, src: SourceRef, settings: Settings, detector: Any) -> None:
     """The one shared analysis decode: shots, faces (all of them, tracked) and motion."""
     from ai_video.analyze.face_tracks import FaceCollector, link_face_tracks
+    from ai_video.analyze.shots import track_breaks_s
     from ai_video.analyze.visual import analyze_visuals
     from ai_video.media.frames import analysis_fps, stream_planes
 
@@ -44,7 +45,7 @@ def produce_visuals(out: Path, src: SourceRef, settings: Settings, detector: Any
     collector = FaceCollector(detector, settings.speakers, fps) if tracks_all else None
     visual = analyze_visuals(batches, settings.shots, settings.faces, detector, fps, collector)
     save_visuals(visual, out / "visuals.npz")
-    cuts = [shot.span.start_s for shot in visual.shots[1:]]
+    cuts = track_breaks_s(visual.shots)
     detections = collector.detections() if collector is not None else pl.DataFrame()
     link_face_tracks(detections, settings.speakers, cuts).write_parquet(out / "face_tracks.parquet")
 
@@ -57,7 +58,7 @@ def load_scene(entry: Path) -> SceneFacts:
 
 VISUALS = Stage[SceneFacts](
     name="visuals",
-    version=3,  # issue 15: shots and faces from the YUV analysis stream
+    version=4,  # issue 15: shots and faces from the YUV analysis stream; tracks span jumps
     produce=produce_visuals,
     load=load_scene,
     reads=("analysis", "shots", "faces", "speakers"),
