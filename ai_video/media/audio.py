@@ -68,22 +68,22 @@ def extract_wav(info: MediaInfo, media: MediaConfig, sample_rate_hz: int, path: 
     written = 0
     with (
         replace_atomic(path) as partial,
-        wave.open(str(partial), "wb") as out,
         stream_ffmpeg(
             media.ffmpeg_bin, args, media.ffmpeg_timeout_s, media.stall_timeout_s
         ) as pipe,
-    ):
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate_hz)
-        pending = b""
-        while chunk := pipe.read(4 * _READ_CHUNK_BYTES):
-            pending += chunk
-            usable = len(pending) - len(pending) % 4
-            samples = np.frombuffer(pending, dtype="<f4", count=usable // 4)
-            out.writeframes(_to_pcm16(np.clip(samples, -1.0, 1.0)).tobytes())
-            written += usable // 4
-            pending = pending[usable:]
+    ):  # the WAV opens once ffmpeg runs: a start refused (deadline) is not masked by wave
+        with wave.open(str(partial), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(sample_rate_hz)
+            pending = b""
+            while chunk := pipe.read(4 * _READ_CHUNK_BYTES):
+                pending += chunk
+                usable = len(pending) - len(pending) % 4
+                samples = np.frombuffer(pending, dtype="<f4", count=usable // 4)
+                out.writeframes(_to_pcm16(np.clip(samples, -1.0, 1.0)).tobytes())
+                written += usable // 4
+                pending = pending[usable:]
         if written == 0:
             raise MediaError(f"{info.path}: ffmpeg decoded no audio samples")
     return path
